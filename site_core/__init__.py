@@ -1,0 +1,81 @@
+"""site_core: a small news-portal engine whose sidebar widgets are plugins.
+
+``create_app`` builds the Flask app; ``hookimpl`` marks a plugin's hook
+implementations (see :mod:`site_core.hookspecs`).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
+
+import pluggy
+from flask import Flask, g, request
+from flask_wtf.csrf import CSRFProtect
+
+hookimpl = pluggy.HookimplMarker("site_core")
+
+from .settings import Setting  # noqa: E402
+from .widgets import Page, Widget  # noqa: E402
+
+__all__ = ["create_app", "hookimpl", "Setting", "Widget", "Page"]
+
+csrf = CSRFProtect()
+PREFETCH = ("prefetch", "prerender")
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the site. ``config`` overrides every other configuration source."""
+    from . import cli, config as site_config, plugins, security, views
+    from .articles import Article  # noqa: F401  (registers the models)
+    from .cache import cache
+    from .content import Sanitiser
+    from .db import configure_engine, db
+
+    app = Flask(__name__, instance_path=os.environ.get("SITE_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    site_config.load(app, config)
+    app.extensions["site_core.zone"] = ZoneInfo(app.config["SITE_TIMEZONE"])
+    app.extensions["site_core.sanitiser"] = Sanitiser(app.config["IMAGE_HOSTS"])
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    csrf.init_app(app)
+    cache.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(views.reader)
+    app.register_blueprint(views.introspection)
+    cli.init_app(app)
+    _template_helpers(app)
+    plugins.init_app(app)
+    _page_view_hook(app)
+    return app
+
+
+def _template_helpers(app: Flask) -> None:
+    from . import clock
+    from .formatting import format_number
+    from .widgets import page_assets, render_sidebar
+
+    app.jinja_env.globals.update(render_sidebar=render_sidebar, page_assets=page_assets,
+                                 posted_at=clock.posted_at)
+    app.jinja_env.filters.update(local_time=clock.local, number=format_number)
+
+
+def _page_view_hook(app: Flask) -> None:
+    from . import plugins
+    from .widgets import is_reader_page, publish_internals, server_timing_header
+
+    @app.after_request
+    def _after(response):
+        if (request.method == "GET" and response.status_code == 200 and is_reader_page()
+                and request.headers.get("Sec-Purpose", request.headers.get("Purpose", "")).split(";")[0].strip()
+                not in PREFETCH):
+            for _ in plugins.get(app).call_each("site_page_view", request=request,
+                                                response=response, article=g.get("article")):
+                pass
+        timing = server_timing_header()
+        if timing and publish_internals():
+            response.headers["Server-Timing"] = timing
+        return response

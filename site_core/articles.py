@@ -1,0 +1,176 @@
+"""Articles, categories and tags, and the one way to save them.
+
+Times are stored in UTC and shown in ``SITE_TIMEZONE``. Drafts and
+future-dated articles are never public. Saving goes through
+:func:`save_article`, which sanitises the body, keeps slugs stable and
+tells plugins what changed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import clock
+from .content import Sanitiser, first_image, plain_text, slugify
+from .db import UTCDateTime, db
+
+STATUSES = ("published", "draft")
+
+article_tags = sa.Table(
+    "article_tags", db.metadata,
+    sa.Column("article_id", sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
+
+
+class Article(db.Model):
+    __tablename__ = "articles"
+    __table_args__ = (sa.Index("ix_articles_listing", "status", "published_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")  # sanitised on the way in
+    thumbnail: Mapped[str | None] = mapped_column(sa.String(1000))
+    author: Mapped[str] = mapped_column(sa.String(200), default="")
+    author_title: Mapped[str] = mapped_column(sa.String(300), default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default="published")
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    category: Mapped[Category | None] = relationship(lazy="joined")
+    tags: Mapped[list[Tag]] = relationship(secondary=article_tags, lazy="selectin", order_by=Tag.name)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == "published" and self.published_at <= clock.now()
+
+    @property
+    def text(self) -> str:
+        return plain_text(self.body_html)
+
+
+def public_articles() -> sa.Select:
+    """Published articles whose time has come, newest first (ties by id)."""
+    return (
+        sa.select(Article)
+        .where(Article.status == "published", Article.published_at <= clock.now())
+        .order_by(Article.published_at.desc(), Article.id.desc())
+    )
+
+
+def sanitiser() -> Sanitiser:
+    """The app's sanitiser (built once at start-up, so a bad setup fails early)."""
+    return current_app.extensions["site_core.sanitiser"]
+
+
+def get_or_create(model, name: str):
+    name = name.strip()
+    found = db.session.scalar(sa.select(model).where(model.name == name))
+    if found is None:
+        found = model(name=name, slug=unique_slug(model, slugify(name)))
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def unique_slug(model, base: str, own_id: int | None = None) -> str:
+    """``base``, or ``base-2``, ``base-3``… if another row already has it."""
+    candidate, n = base, 1
+    while True:
+        taken = db.session.scalar(sa.select(model.id).where(model.slug == candidate))
+        if taken is None or taken == own_id:
+            return candidate
+        n += 1
+        candidate = f"{base}-{n}"
+
+
+@dataclass
+class ArticleInput:
+    """The fields an editor or importer gives; validated by :func:`save_article`."""
+
+    title: str
+    body: str = ""
+    summary: str = ""
+    author: str = ""
+    author_title: str = ""
+    category: str | None = None
+    tags: tuple[str, ...] = ()
+    status: str = "published"
+    published_at: dt.datetime | None = None
+    slug: str | None = None
+
+
+def save_article(data: ArticleInput, existing: Article | None = None) -> tuple[Article, str]:
+    """Create or update an article; returns it and the change for plugins.
+
+    The caller commits, then calls :func:`notify_change`. The slug is kept
+    when the title of an existing article changes.
+    """
+    if not data.title or not data.title.strip():
+        raise ValueError("title is required")
+    if data.status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {data.status!r}")
+    published_at = clock.as_utc(data.published_at) if data.published_at else clock.now()
+    article = existing or Article()
+    was_public = existing is not None and existing.is_public
+    if existing is None:
+        base = slugify(data.slug or data.title)
+        article.slug = unique_slug(Article, base)
+        db.session.add(article)
+    body = sanitiser().clean(data.body)
+    article.title = data.title.strip()
+    article.body_html = body
+    article.summary = (data.summary or "").strip() or _summary_from(body)
+    article.thumbnail = first_image(body)
+    article.author, article.author_title = data.author.strip(), data.author_title.strip()
+    article.status, article.published_at = data.status, published_at
+    article.updated_at = clock.now()
+    article.category = get_or_create(Category, data.category) if data.category else None
+    article.tags = [get_or_create(Tag, t) for t in dict.fromkeys(t.strip() for t in data.tags if t.strip())]
+    db.session.flush()
+    if article.is_public and not was_public:
+        return article, "published"
+    if was_public and not article.is_public:
+        return article, "unpublished"
+    return article, "updated"
+
+
+def delete_article(article: Article) -> None:
+    """Delete ``article``; the caller commits, then notifies ``"deleted"``."""
+    db.session.delete(article)
+    db.session.flush()
+
+
+def notify_change(article: Article, change: str) -> None:
+    """Tell every enabled plugin that ``article`` changed (after the commit)."""
+    from . import plugins
+
+    for _ in plugins.get().call_each("site_article_changed", article=article, change=change):
+        pass
+
+
+def _summary_from(body: str, limit: int = 300) -> str:
+    text = plain_text(body)
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"

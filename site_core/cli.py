@@ -1,0 +1,125 @@
+"""``flask`` commands of the core: init-db, load-demo, import-articles, plugins."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import tomlkit
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from . import plugins as plugin_registry
+from .db import db
+from .importer import import_paths
+
+
+def init_db() -> None:
+    """Create the tables of the core and of every enabled plugin (idempotent)."""
+    db.create_all()
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the database tables (safe to run twice)."""
+    init_db()
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("import-articles")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@with_appcontext
+def import_articles_command(paths):
+    """Import articles from JSON Lines (.jsonl) or Markdown (.md) files."""
+    init_db()
+    report = import_paths(list(paths))
+    for error in report.errors:
+        click.echo(error, err=True)
+    click.echo(f"created: {report.created}, updated: {report.updated}, failed: {report.failed}")
+    if report.failed:
+        raise SystemExit(1)
+
+
+@click.command("load-demo")
+@with_appcontext
+def load_demo_command():
+    """Load the demo articles, then each enabled plugin's demo data (idempotent)."""
+    from .demo import ARTICLES
+
+    init_db()
+    report = import_paths([ARTICLES])
+    click.echo(f"articles: created {report.created}, updated {report.updated}, failed {report.failed}")
+    for error in report.errors:
+        click.echo(error, err=True)
+    registry = plugin_registry.get()
+    for plugin, summary in registry.call_each("site_demo_data", app=current_app._get_current_object()):
+        db.session.commit()
+        click.echo(f"{plugin.name}: {summary or 'done'}")
+
+
+@click.group("plugins", invoke_without_command=True)
+@click.pass_context
+@with_appcontext
+def plugins_command(context):
+    """List installed plugins; `enable NAME` / `disable NAME` edit the config."""
+    if context.invoked_subcommand is not None:
+        return
+    rows = [("NAME", "VERSION", "DISTRIBUTION", "STATUS", "HOOKS")]
+    for info in plugin_registry.get().describe():
+        status = info["status"] + (f" ({info['error']})" if info["error"] else "")
+        rows.append((info["name"], info["version"], info["distribution"], status, ", ".join(info["hooks"])))
+    if len(rows) == 1:
+        click.echo("No plugins installed (entry point group site_core.plugins).")
+        return
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+
+
+def _edit_toggles(name: str, enable: bool) -> Path:
+    """Move ``name`` between ``enabled``/``disabled`` in instance/config.toml, keeping comments."""
+    installed = plugin_registry.get().installed
+    if name not in installed:
+        raise click.ClickException(f"plugin {name!r} is not installed (installed: {', '.join(sorted(installed)) or 'none'})")
+    path = Path(current_app.instance_path) / "config.toml"
+    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    if "PLUGINS" not in document:
+        document["PLUGINS"] = tomlkit.table()
+    table = document["PLUGINS"]
+    add, remove = ("enabled", "disabled") if enable else ("disabled", "enabled")
+    if remove in table and name in table[remove]:
+        table[remove].remove(name)
+    if add == "enabled" and "enabled" not in table:
+        pass  # no explicit list: every installed plugin not disabled is on
+    elif add in table:
+        if name not in table[add]:
+            table[add].append(name)
+    else:
+        table[add] = tomlkit.array().multiline(False)
+        table[add].append(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return path
+
+
+@plugins_command.command("enable")
+@click.argument("name")
+@with_appcontext
+def enable_command(name):
+    """Enable plugin NAME in instance/config.toml (restart to apply)."""
+    path = _edit_toggles(name, enable=True)
+    click.echo(f"{name} enabled in {path}; restart the site to apply.")
+
+
+@plugins_command.command("disable")
+@click.argument("name")
+@with_appcontext
+def disable_command(name):
+    """Disable plugin NAME in instance/config.toml (restart to apply)."""
+    path = _edit_toggles(name, enable=False)
+    click.echo(f"{name} disabled in {path}; restart the site to apply.")
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db_command, import_articles_command, load_demo_command, plugins_command):
+        app.cli.add_command(command)

@@ -1,0 +1,101 @@
+"""Article text: sanitising stored HTML and Vietnamese-aware slugs.
+
+HTML is sanitised once, on the way in, with nh3 (Ammonia) and an explicit
+allow-list; only the sanitised body is ever marked safe in a template.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import nh3
+
+TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "strong", "em", "b", "i", "u", "s", "sub", "sup",
+    "blockquote", "q", "cite", "code", "pre", "ul", "ol", "li", "a", "abbr",
+    "figure", "figcaption", "img", "table", "caption", "thead", "tbody", "tr", "th", "td",
+}
+ATTRIBUTES = {
+    "*": {"lang"},  # explicit: drops Ammonia's default generic "title"
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+FIGURE_CLASSES = {"align-left", "align-right", "full-width"}
+_NUMERIC = re.compile(r"\d{1,4}\Z")
+
+
+class Sanitiser:
+    """An nh3 cleaner for article bodies; images only from allowed hosts."""
+
+    def __init__(self, image_hosts=()):
+        self.image_hosts = {h.lower() for h in image_hosts}
+        self._cleaner = nh3.Cleaner(
+            tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
+            allowed_classes={"figure": FIGURE_CLASSES},  # never also "class" in ATTRIBUTES
+            link_rel="noopener noreferrer nofollow", strip_comments=True,
+            attribute_filter=self._filter_attribute,
+            set_tag_attribute_values={"img": {"loading": "lazy"}},
+        )
+        # nh3 panics (a BaseException) on some bad configurations: fail now, not per request.
+        self._cleaner.clean('<figure class="align-left"><img src="/a.png" width="1"></figure>')
+
+    def clean(self, html: str) -> str:
+        return self._cleaner.clean(html or "")
+
+    def _filter_attribute(self, tag: str, attribute: str, value: str):
+        if tag == "img" and attribute in ("width", "height"):
+            return value if _NUMERIC.match(value) else None
+        if tag == "img" and attribute == "src":
+            return value if self._image_allowed(value) else None
+        return value
+
+    def _image_allowed(self, url: str) -> bool:
+        parts = urlsplit(url.strip())
+        if not parts.scheme and not parts.netloc:
+            return url.strip().startswith("/")  # site-relative paths only
+        return parts.scheme == "https" and (parts.hostname or "") in self.image_hosts
+
+
+def slugify(text: str, max_length: int = 120) -> str:
+    """An ASCII slug: "Thanh Hóa tổ chức" -> "thanh-hoa-to-chuc" (đ -> d)."""
+    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    text = text.encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0]
+    return slug or "bai-viet"
+
+
+class _FirstImage(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.src = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img" and self.src is None:
+            self.src = dict(attrs).get("src")
+
+
+def first_image(html: str) -> str | None:
+    """The ``src`` of the first image in ``html`` (the article's thumbnail)."""
+    parser = _FirstImage()
+    parser.feed(html or "")
+    return parser.src
+
+
+def plain_text(html: str) -> str:
+    """The text of ``html`` without tags (for summaries and search)."""
+    parts: list[str] = []
+    parser = HTMLParser()
+    parser.handle_data = parts.append
+    parser.feed(html or "")
+    return re.sub(r"\s+", " ", " ".join(parts)).strip()

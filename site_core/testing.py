@@ -1,0 +1,193 @@
+"""pytest fixtures for site_core and widget authors (a ``pytest11`` plugin).
+
+Fixtures:
+
+``site_config``
+    The config mapping for ``site_app`` (override it in your conftest or
+    test module); default ``{}``.
+``site_app``
+    An app built by ``create_app`` with ``TESTING`` on, CSRF on, a temporary
+    database with every table created, and ``site_config`` on top.
+``site_client``
+    ``site_app.test_client()``.
+``site_app_factory``
+    ``site_app_factory(config) -> app`` for tests that need several apps.
+``render_widget``
+    ``render_widget(name, article=None, app=None) -> str``: one widget's
+    HTML, rendered alone (as the sidebar would, with its error boundary).
+``make_article``
+    ``make_article(app, title=..., **fields) -> Article``: saved, committed,
+    and announced to plugins like an import.
+``pg_url``
+    The URL of a scratch PostgreSQL schema; skips when no server answers.
+
+The database is SQLite in a temporary folder unless ``--site-database-url``
+(or the ``SITE_TEST_DATABASE_URL`` environment variable) names a PostgreSQL
+database: then every app gets a schema of its own, dropped afterwards.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Mapping
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ENV = "SITE_TEST_DATABASE_URL"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--site-database-url", default=os.environ.get(ENV),
+                     help=f"database for site_core tests (default: SQLite; env {ENV})")
+
+
+def pytest_report_header(config):
+    url = config.getoption("--site-database-url")
+    return f"site_core test database: {sa.engine.make_url(url).render_as_string() if url else 'SQLite (temporary files)'}"
+
+
+@contextlib.contextmanager
+def scratch_schema(base_url: str):
+    """A fresh PostgreSQL schema; yields a URL whose search_path is that schema."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        separator = "&" if "?" in base_url else "?"
+        yield f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        engine.dispose()
+
+
+def postgres_reachable(url: str = PG_DEFAULT) -> str | None:
+    """None if PostgreSQL answers at ``url``, else the reason it does not."""
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return None
+    except Exception as error:  # driver missing, server down, auth refused
+        return f"no PostgreSQL server reachable at {url}: {type(error).__name__}: {str(error).strip()[:200]}"
+
+
+@pytest.fixture(scope="session")
+def site_database_url(pytestconfig):
+    return pytestconfig.getoption("--site-database-url")
+
+
+@pytest.fixture
+def site_config() -> Mapping:
+    return {}
+
+
+@pytest.fixture
+def site_app_factory(tmp_path, site_database_url):
+    from site_core import create_app
+    from site_core.cli import init_db
+    from site_core.db import db
+
+    stack = contextlib.ExitStack()
+    apps = []
+
+    def factory(config: Mapping | None = None, *, create_tables: bool = True):
+        config = dict(config or {})
+        if "SQLALCHEMY_DATABASE_URI" not in config:
+            if site_database_url and site_database_url.startswith("postgresql"):
+                config["SQLALCHEMY_DATABASE_URI"] = stack.enter_context(scratch_schema(site_database_url))
+            else:
+                config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / f'site-{len(apps)}.db'}"
+        settings = {"TESTING": True, "SECRET_KEY": "x" * 32, "WTF_CSRF_ENABLED": True,
+                    "CACHE_TYPE": "SimpleCache", **config}
+        instance = tmp_path / f"instance-{len(apps)}"
+        instance.mkdir(exist_ok=True)
+        previous = os.environ.get("SITE_INSTANCE_PATH")
+        os.environ["SITE_INSTANCE_PATH"] = str(instance)
+        try:
+            app = create_app(settings)
+        finally:
+            if previous is None:
+                os.environ.pop("SITE_INSTANCE_PATH", None)
+            else:
+                os.environ["SITE_INSTANCE_PATH"] = previous
+        apps.append(app)
+        if create_tables:
+            with app.app_context():
+                init_db()
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    stack.close()
+
+
+@pytest.fixture
+def site_app(site_app_factory, site_config):
+    return site_app_factory(site_config)
+
+
+@pytest.fixture
+def site_client(site_app):
+    return site_app.test_client()
+
+
+@pytest.fixture
+def render_widget(site_app):
+    from site_core import plugins
+    from site_core.widgets import Page, _render_isolated
+
+    def render(name: str, article=None, app=None) -> str:
+        app = app or site_app
+        with app.test_request_context("/"):
+            for plugin in plugins.get(app).enabled:
+                for widget in plugin.widgets:
+                    if widget.name == name:
+                        return str(_render_isolated(widget, Page(article, plugin)))
+        raise LookupError(f"no enabled widget named {name!r}")
+
+    return render
+
+
+@pytest.fixture
+def make_article():
+    from site_core.articles import ArticleInput, notify_change, save_article
+    from site_core.db import db
+
+    def make(app, **fields):
+        fields.setdefault("title", f"Bài viết {uuid.uuid4().hex[:6]}")
+        if isinstance(fields.get("tags"), list):
+            fields["tags"] = tuple(fields["tags"])
+        with app.app_context():
+            article, change = save_article(ArticleInput(**fields))
+            db.session.commit()
+            notify_change(article, change)
+            db.session.refresh(article)
+            db.session.expunge(article)
+            return article
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def pg_base_url(site_database_url):
+    url = site_database_url if site_database_url and site_database_url.startswith("postgresql") else PG_DEFAULT
+    reason = postgres_reachable(url)
+    if reason:
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_base_url):
+    with scratch_schema(pg_base_url) as url:
+        yield url

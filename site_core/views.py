@@ -1,0 +1,75 @@
+"""Reader pages: home, article, category and tag listings."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+
+from . import plugins
+from .articles import Article, Category, Tag, public_articles
+from .db import db
+from .widgets import publish_internals
+
+reader = Blueprint("reader", __name__)
+introspection = Blueprint("introspection", __name__)
+
+
+def nav_categories() -> list[Category]:
+    """Categories for the menu; an empty menu if the database is unreachable."""
+    try:
+        return list(db.session.scalars(sa.select(Category).order_by(Category.name)))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return []
+
+
+@reader.app_context_processor
+def _menu():
+    return {"nav_categories": nav_categories}
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
+        abort(404)
+    return int(raw)
+
+
+def _listing(query: sa.Select, template: str = "index.html", **context):
+    page = db.paginate(query, page=_page_number(), per_page=current_app.config["PER_PAGE"],
+                       error_out=False, count=True)
+    if page.page > 1 and not page.items:
+        abort(404)
+    return render_template(template, pagination=page, articles=page.items, **context)
+
+
+@reader.get("/")
+def index():
+    return _listing(public_articles())
+
+
+@reader.get("/chuyen-muc/<slug>")
+def category(slug: str):
+    found = db.one_or_404(sa.select(Category).where(Category.slug == slug))
+    return _listing(public_articles().where(Article.category_id == found.id),
+                    heading=found.name, category=found)
+
+
+@reader.get("/the/<slug>")
+def tag(slug: str):
+    found = db.one_or_404(sa.select(Tag).where(Tag.slug == slug))
+    return _listing(public_articles().where(Article.tags.any(Tag.id == found.id)),
+                    heading=f"Thẻ: {found.name}", tag=found)
+
+
+@reader.get("/bai-viet/<slug>")
+def article(slug: str):
+    found = db.one_or_404(public_articles().where(Article.slug == slug))
+    g.article = found
+    return render_template("article.html", article=found)
+
+
+@introspection.get("/-/plugins.json")
+def plugins_json():
+    if not publish_internals():
+        abort(404)
+    return jsonify(plugins=plugins.get().describe())

@@ -1,0 +1,151 @@
+"""Rendering the sidebar: each widget isolated, timed and optionally cached.
+
+A widget that raises is logged with its name and replaced by a hidden
+marker; its database work is rolled back to a savepoint, so the rest of the
+request still works. Render times go to ``Server-Timing``.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from flask import current_app, g, render_template, request
+from markupsafe import Markup, escape
+
+from . import plugins as plugin_registry
+from .cache import cache
+from .db import db
+
+log = logging.getLogger("site_core.widgets")
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a widget is rendered for: the article shown (or None) and its plugin."""
+
+    article: Any
+    plugin: Any
+
+    @property
+    def settings(self) -> dict:
+        return self.plugin.settings
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A sidebar widget.
+
+    Give ``template`` (rendered with the mapping ``context(page)`` returns,
+    plus ``page``, ``plugin`` and ``settings``) or ``render(page)`` returning
+    HTML (a plain ``str`` is escaped as text; return ``Markup`` for HTML).
+    ``cache_seconds`` > 0 caches the rendered fragment per ``cache_key(page)``
+    (default: the article's id).
+    """
+
+    title: str
+    template: str | None = None
+    context: Callable[[Page], Mapping] | None = None
+    render: Callable[[Page], Any] | None = None
+    name: str | None = None
+    position: int = 100
+    cache_seconds: int = 0
+    cache_key: Callable[[Page], Hashable] | None = None
+
+    def bind(self, plugin_name: str) -> "Widget":
+        """This widget with its name filled in and checked."""
+        name = self.name or plugin_name
+        if name != plugin_name and not name.startswith(plugin_name + "_"):
+            raise ValueError(f"widget name {name!r} must be {plugin_name!r} or start with {plugin_name}_")
+        if (self.template is None) == (self.render is None):
+            raise ValueError(f"widget {name!r}: give exactly one of template and render")
+        return replace(self, name=name)
+
+    def cache_id(self, page: Page) -> str:
+        key = self.cache_key(page) if self.cache_key else getattr(page.article, "id", None)
+        return f"widget:{self.name}:{key}"
+
+
+def render_sidebar(article=None) -> Markup:
+    """Every enabled widget, in sidebar order, each in its own error boundary."""
+    registry = plugin_registry.get()
+    parts = []
+    for plugin in registry.enabled:
+        for widget in plugin.widgets:
+            parts.append(_render_timed(widget, Page(article, plugin)))
+    return Markup("\n").join(parts)
+
+
+def _render_timed(widget: Widget, page: Page) -> Markup:
+    started = time.perf_counter()
+    try:
+        return _render_cached(widget, page)
+    finally:
+        timings = g.setdefault("widget_timings", [])
+        timings.append((widget.name, (time.perf_counter() - started) * 1000))
+
+
+def _render_cached(widget: Widget, page: Page) -> Markup:
+    if widget.cache_seconds <= 0:
+        return _render_isolated(widget, page)
+    key = widget.cache_id(page)
+    html = cache.get(key)
+    if html is None:
+        html = _render_isolated(widget, page)
+        if "data-widget-error" not in html:
+            cache.set(key, str(html), timeout=widget.cache_seconds)
+    return Markup(html)
+
+
+def _render_isolated(widget: Widget, page: Page) -> Markup:
+    try:
+        with db.session.begin_nested():
+            body = _render_body(widget, page)
+    except Exception:
+        log.exception("widget %s (plugin %s) failed to render", widget.name, page.plugin.name)
+        return Markup('<div hidden data-widget-error="{}"></div>').format(widget.name)
+    heading = f"widget-{widget.name}-title"
+    return Markup(
+        '<section class="widget" data-widget="{name}" aria-labelledby="{heading}">'
+        '<h2 class="widget-title" id="{heading}">{title}</h2>{body}</section>'
+    ).format(name=widget.name, heading=heading, title=widget.title, body=body)
+
+
+def _render_body(widget: Widget, page: Page) -> Markup:
+    if widget.render is not None:
+        return escape(widget.render(page))
+    context = dict(widget.context(page)) if widget.context else {}
+    return Markup(render_template(widget.template, page=page, plugin=page.plugin,
+                                  settings=page.settings, **context))
+
+
+def server_timing_header() -> str | None:
+    """The ``Server-Timing`` value for this request's widgets, if any."""
+    timings = g.get("widget_timings")
+    if not timings:
+        return None
+    return ", ".join(f"{name};dur={ms:.2f}" for name, ms in timings)
+
+
+def page_assets() -> tuple[list[str], list[str]]:
+    """URLs of the enabled plugins' CSS and JS files."""
+    from flask import url_for
+
+    css, js = [], []
+    for plugin in plugin_registry.get().enabled:
+        for filename in plugin.assets:
+            url = url_for(f"{plugin.name}.static", filename=filename)
+            (css if filename.endswith(".css") else js).append(url)
+    return css, js
+
+
+def publish_internals() -> bool:
+    """Whether versions and timings may be shown (see DESIGN.md: introspection)."""
+    app = current_app
+    return bool(app.debug or app.testing or app.config["PLUGINS_INTROSPECTION"])
+
+
+def is_reader_page() -> bool:
+    return bool(request.endpoint) and request.endpoint.startswith("reader.")
