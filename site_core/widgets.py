@@ -41,6 +41,8 @@ class Widget:
     Give ``template`` (rendered with the mapping ``context(page)`` returns,
     plus ``page``, ``plugin`` and ``settings``) or ``render(page)`` returning
     HTML (a plain ``str`` is escaped as text; return ``Markup`` for HTML).
+    When ``context`` or ``render`` returns ``None`` the widget is left out of
+    this page (e.g. "related news" on the home page).
     ``cache_seconds`` > 0 caches the rendered fragment per ``cache_key(page)``
     (default: the article's id).
     """
@@ -106,6 +108,8 @@ def _render_isolated(widget: Widget, page: Page) -> Markup:
     except Exception:
         log.exception("widget %s (plugin %s) failed to render", widget.name, page.plugin.name)
         return Markup('<div hidden data-widget-error="{}"></div>').format(widget.name)
+    if body is None:
+        return Markup("")
     heading = f"widget-{widget.name}-title"
     return Markup(
         '<section class="widget" data-widget="{name}" aria-labelledby="{heading}">'
@@ -113,12 +117,17 @@ def _render_isolated(widget: Widget, page: Page) -> Markup:
     ).format(name=widget.name, heading=heading, title=widget.title, body=body)
 
 
-def _render_body(widget: Widget, page: Page) -> Markup:
+def _render_body(widget: Widget, page: Page) -> Markup | None:
     if widget.render is not None:
-        return escape(widget.render(page))
-    context = dict(widget.context(page)) if widget.context else {}
+        html = widget.render(page)
+        if html is not None and not isinstance(html, str):
+            raise TypeError(f"render must return str, Markup or None, got {type(html).__name__}")
+        return None if html is None else escape(html)
+    context = widget.context(page) if widget.context else {}
+    if context is None:
+        return None
     return Markup(render_template(widget.template, page=page, plugin=page.plugin,
-                                  settings=page.settings, **context))
+                                  settings=page.settings, **dict(context)))
 
 
 def server_timing_header() -> str | None:

@@ -1,0 +1,1 @@
+"""Liên kết website: a site_core widget listing partner websites."""

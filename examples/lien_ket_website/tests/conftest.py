@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def site_config():
+    return {"PLUGINS": {"enabled": ["lien_ket_website"]}}
