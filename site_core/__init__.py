@@ -54,6 +54,9 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 
 def _template_helpers(app: Flask) -> None:
+    """Template globals, and ``instance/templates`` first: a theme overrides any template."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
     from . import clock
     from .formatting import format_number
     from .widgets import page_assets, render_sidebar
@@ -61,6 +64,8 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(render_sidebar=render_sidebar, page_assets=page_assets,
                                  posted_at=clock.posted_at)
     app.jinja_env.filters.update(local_time=clock.local, number=format_number)
+    theme = os.path.join(app.instance_path, "templates")
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(theme), app.jinja_loader])
 
 
 def _page_view_hook(app: Flask) -> None:

@@ -11,7 +11,8 @@ Fixtures:
 ``site_client``
     ``site_app.test_client()``.
 ``site_app_factory``
-    ``site_app_factory(config) -> app`` for tests that need several apps.
+    ``site_app_factory(config, instance=None) -> app`` for tests that need
+    several apps (``instance``: the instance folder, e.g. holding a theme).
 ``render_widget``
     ``render_widget(name, article=None, app=None) -> str``: one widget's
     HTML, rendered alone (as the sidebar would, with its error boundary).
@@ -97,7 +98,7 @@ def site_app_factory(tmp_path, site_database_url):
     stack = contextlib.ExitStack()
     apps = []
 
-    def factory(config: Mapping | None = None, *, create_tables: bool = True):
+    def factory(config: Mapping | None = None, *, create_tables: bool = True, instance=None):
         config = dict(config or {})
         if "SQLALCHEMY_DATABASE_URI" not in config:
             if site_database_url and site_database_url.startswith("postgresql"):
@@ -106,8 +107,8 @@ def site_app_factory(tmp_path, site_database_url):
                 config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / f'site-{len(apps)}.db'}"
         settings = {"TESTING": True, "SECRET_KEY": "x" * 32, "WTF_CSRF_ENABLED": True,
                     "CACHE_TYPE": "SimpleCache", **config}
-        instance = tmp_path / f"instance-{len(apps)}"
-        instance.mkdir(exist_ok=True)
+        instance = instance or tmp_path / f"instance-{len(apps)}"
+        instance.mkdir(parents=True, exist_ok=True)
         previous = os.environ.get("SITE_INSTANCE_PATH")
         os.environ["SITE_INSTANCE_PATH"] = str(instance)
         try:
