@@ -134,8 +134,7 @@ def save_article(data: ArticleInput, existing: Article | None = None) -> tuple[A
     article = existing or Article()
     was_public = existing is not None and existing.is_public
     if existing is None:
-        base = slugify(data.slug or data.title)
-        article.slug = unique_slug(Article, base)
+        article.slug = unique_slug(Article, article_slug(data))
         db.session.add(article)
     body = sanitiser().clean(data.body)
     article.title = data.title.strip()
@@ -153,6 +152,11 @@ def save_article(data: ArticleInput, existing: Article | None = None) -> tuple[A
     if was_public and not article.is_public:
         return article, "unpublished"
     return article, "updated"
+
+
+def article_slug(data: ArticleInput) -> str:
+    """The slug an article is stored under: the one given, else one made from its title."""
+    return slugify(data.slug, max_length=200) if data.slug else slugify(data.title)
 
 
 def delete_article(article: Article) -> None:

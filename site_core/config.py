@@ -19,7 +19,7 @@ DEFAULTS = {
     "SITE_TIMEZONE": "Asia/Ho_Chi_Minh",
     "SITE_LOCALE": "vi_VN",
     "SITE_HTTPS": False,
-    "PER_PAGE": 10,
+    "PER_PAGE": 15,
     "SQLALCHEMY_DATABASE_URI": None,  # default: site.db in the instance folder
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     "PLUGINS": {},

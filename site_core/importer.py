@@ -18,8 +18,7 @@ import markdown
 import sqlalchemy as sa
 import yaml
 
-from .articles import STATUSES, Article, ArticleInput, notify_change, save_article
-from .content import slugify
+from .articles import STATUSES, Article, ArticleInput, article_slug, notify_change, save_article
 from .db import db
 
 FIELDS = {"title", "body", "summary", "author", "author_title", "category", "tags",
@@ -145,7 +144,7 @@ def _timestamp(value) -> dt.datetime | None:
 
 def _upsert(record: Mapping) -> tuple[Article, str, bool]:
     data = _parse(record)
-    slug = slugify(data.slug or data.title)
+    slug = article_slug(data)
     existing = db.session.scalar(sa.select(Article).where(Article.slug == slug))
     article, change = save_article(data, existing)
     return article, change, existing is None

@@ -1,0 +1,124 @@
+"""Configuration: sources in order, and clear errors naming the key."""
+import importlib.metadata
+import importlib.resources
+import os
+import stat
+from zoneinfo import ZoneInfoNotFoundError
+
+import pytest
+from packaging.version import Version
+
+from site_core import create_app
+from site_core.config import ConfigError
+
+STRONG = "k" * 32
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    monkeypatch.setenv("SITE_INSTANCE_PATH", str(folder))
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    return folder
+
+
+def production(**config):
+    return create_app({"PLUGINS": {"enabled": []}, **config})
+
+
+@pytest.mark.parametrize("secret", [None, "", "dev", "short-but-not-32-bytes", "x" * 31])
+def test_production_refuses_a_missing_or_weak_secret_key(instance, secret):
+    config = {} if secret is None else {"SECRET_KEY": secret}
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        production(**config)
+
+
+def test_production_starts_with_a_strong_key_and_is_not_in_debug(instance):
+    app = production(SECRET_KEY=STRONG)
+    assert app.debug is False and app.testing is False
+
+
+def test_development_generates_a_secret_into_the_instance_folder_and_keeps_it(instance, monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    first = create_app({"PLUGINS": {"enabled": []}})
+    key_file = instance / "secret_key"
+    assert len(first.secret_key) >= 64 and key_file.read_text().strip() == first.secret_key
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert create_app({"PLUGINS": {"enabled": []}}).secret_key == first.secret_key
+
+
+def test_the_config_file_environment_and_mapping_apply_in_that_order(instance, monkeypatch):
+    (instance / "config.toml").write_text(
+        f'SECRET_KEY = "{STRONG}"\nSITE_NAME = "Từ tệp"\nPER_PAGE = 7\nSITE_DESCRIPTION = "Mô tả"\n', encoding="utf-8")
+    monkeypatch.setenv("FLASK_SITE_NAME", "Từ môi trường")
+    monkeypatch.setenv("FLASK_PER_PAGE", "8")
+    app = production()
+    assert (app.config["SITE_NAME"], app.config["PER_PAGE"], app.config["SITE_DESCRIPTION"]) == ("Từ môi trường", 8, "Mô tả")
+    assert production(PER_PAGE=9).config["PER_PAGE"] == 9
+
+
+def test_without_a_config_file_every_default_works(instance):
+    app = production(SECRET_KEY=STRONG)
+    assert app.config["SITE_TIMEZONE"] == "Asia/Ho_Chi_Minh"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'site.db'}"
+
+
+def test_invalid_toml_names_the_file(instance):
+    (instance / "config.toml").write_text("SITE_NAME = \n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="config.toml: not valid TOML"):
+        production(SECRET_KEY=STRONG)
+
+
+@pytest.mark.parametrize("key, value", [
+    ("PER_PAGE", "ten"), ("PER_PAGE", 0), ("PER_PAGE", True), ("SITE_HTTPS", "yes"),
+    ("PLUGINS", ["visit_counter"]), ("TRUSTED_PROXY_COUNT", -1), ("IMAGE_HOSTS", "a.example"),
+])
+def test_a_wrong_value_stops_startup_naming_its_key(instance, key, value):
+    with pytest.raises(ConfigError, match=key):
+        production(SECRET_KEY=STRONG, **{key: value})
+
+
+def test_an_unknown_time_zone_names_the_setting(instance):
+    with pytest.raises(ZoneInfoNotFoundError, match="SITE_TIMEZONE"):
+        production(SECRET_KEY=STRONG, SITE_TIMEZONE="Asia/Hanoi_City")
+
+
+def test_the_example_config_documents_every_key_and_loads(instance):
+    from site_core.config import DEFAULTS
+
+    example = (importlib.resources.files("site_core").parent / "instance" / "config.example.toml")
+    text = example.read_text(encoding="utf-8")
+    for key in set(DEFAULTS) - {"SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE"}:
+        assert key in text, f"{key} missing from config.example.toml"
+    (instance / "config.toml").write_text(text.replace('# SECRET_KEY = ""', f'SECRET_KEY = "{STRONG}"'), encoding="utf-8")
+    assert create_app().config["SITE_TIMEZONE"] == "Asia/Ho_Chi_Minh"
+
+
+def test_flask_is_recent_enough_for_key_rotation():
+    assert Version(importlib.metadata.version("flask")) >= Version("3.1.1")  # CVE-2025-47278
+
+
+def test_sessions_signed_with_a_retired_key_still_load_until_it_is_removed(site_app_factory):
+    from flask import session
+
+    old = site_app_factory({"SECRET_KEY": "o" * 32})
+
+    @old.get("/set")
+    def set_value():
+        session["reader"] = "an"
+        return "ok"
+
+    client = old.test_client()
+    client.get("/set")
+    cookie = client.get_cookie("session").value
+
+    def read_with(config):
+        app = site_app_factory(config)
+        app.add_url_rule("/get", "get", lambda: session.get("reader", "none"))
+        other = app.test_client()
+        other.set_cookie("session", cookie)
+        return other.get("/get").get_data(as_text=True)
+
+    assert read_with({"SECRET_KEY": "n" * 32, "SECRET_KEY_FALLBACKS": ["o" * 32]}) == "an"
+    assert read_with({"SECRET_KEY": "n" * 32}) == "none"
