@@ -9,6 +9,8 @@ import logging
 
 import sqlalchemy.exc
 from flask import Flask, render_template, request
+from flask.globals import request_ctx
+from markupsafe import escape
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -28,6 +30,11 @@ MESSAGES = {
 }
 
 
+PLAIN_ERROR = ('<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{title}</title>'
+               '<meta name="description" content="{title}"></head><body><main><h1>{title}</h1>'
+               '<p>{text}</p></main></body></html>')
+
+
 def content_security_policy(app: Flask) -> str:
     images = " ".join(["'self'", "data:"] + [f"https://{h}" for h in app.config["IMAGE_HOSTS"]])
     return (
@@ -39,6 +46,8 @@ def content_security_policy(app: Flask) -> str:
 
 def error_page(code: int, message: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
+    if request_ctx.url_adapter is None:  # e.g. an untrusted Host: no URL can be built
+        return PLAIN_ERROR.format(title=escape(title), text=escape(message or text)), code
     return render_template("error.html", code=code, title=title, text=message or text), code
 
 
