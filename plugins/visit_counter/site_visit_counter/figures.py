@@ -1,0 +1,106 @@
+"""Reading the five figures at a cost that does not grow with the site's age.
+
+Finished days never change, so the sums of the days before today (yesterday,
+the rest of this week and month, all history) are computed once and cached
+for a few minutes under today's date; only today's row is read live. Week
+and month are sums of daily visits; "all time" adds ``initial_total``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from site_core.cache import cache
+
+from .models import days
+from .periods import Periods
+
+FINISHED_SECONDS = 300  # how long the sums of finished days are reused
+COLUMNS = ("visits", "page_views", "bot_views")
+PERIODS = (("today", "Hôm nay"), ("yesterday", "Hôm qua"), ("week", "Tuần này"),
+           ("month", "Tháng này"), ("total", "Tất cả"))
+
+
+@dataclass(frozen=True)
+class Counts:
+    visits: int = 0
+    page_views: int = 0
+    bot_views: int = 0
+
+    def __add__(self, other: "Counts") -> "Counts":
+        return Counts(*(a + b for a, b in zip(self.astuple(), other.astuple())))
+
+    def astuple(self) -> tuple[int, int, int]:
+        return (self.visits, self.page_views, self.bot_views)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Counts per period; ``total`` includes ``initial_total`` in its visits."""
+
+    today: Counts
+    yesterday: Counts
+    week: Counts
+    month: Counts
+    total: Counts
+    online: int | None = None
+
+    def rows(self) -> list[tuple[str, str, int]]:
+        """(period, Vietnamese label, visits) in the order the portals show them."""
+        return [(period, label, getattr(self, period).visits) for period, label in PERIODS]
+
+
+def finished_sums(connection, today: dt.date) -> dict[str, Counts]:
+    """Sums over the days before ``today``: yesterday, this week, this month, all."""
+    periods = Periods(today)
+    wheres = {"yesterday": days.c.day == periods.yesterday, "week": days.c.day >= periods.week_start,
+              "month": days.c.day >= periods.month_start}
+    columns = []
+    for name in ("yesterday", "week", "month", "total"):
+        for column in COLUMNS:
+            value = days.c[column] if name == "total" else sa.case((wheres[name], days.c[column]), else_=0)
+            columns.append(sa.func.coalesce(sa.func.sum(value), 0))
+    row = connection.execute(sa.select(*columns).where(days.c.day < today)).one()
+    values = [int(v) for v in row]
+    return {name: Counts(*values[i * 3:i * 3 + 3])
+            for i, name in enumerate(("yesterday", "week", "month", "total"))}
+
+
+def _cache_key(today: dt.date) -> str:
+    return f"visit_counter:finished:{today.isoformat()}"
+
+
+def cached_finished_sums(connection, today: dt.date) -> dict[str, Counts]:
+    key = _cache_key(today)
+    found = cache.get(key)
+    if found is None:
+        found = finished_sums(connection, today)
+        cache.set(key, found, timeout=FINISHED_SECONDS)
+    return found
+
+
+def forget_finished(today: dt.date) -> None:
+    """Drop the cached sums (after history changed, e.g. an import)."""
+    cache.delete(_cache_key(today))
+
+
+def today_counts(connection, today: dt.date) -> Counts:
+    row = connection.execute(
+        sa.select(days.c.visits, days.c.page_views, days.c.bot_views).where(days.c.day == today)
+    ).first()
+    return Counts(*row) if row else Counts()
+
+
+def figures(connection, today: dt.date, initial_total: int, *, live: Counts | None = None,
+            online: int | None = None, cached: bool = True) -> Figures:
+    """The figures for ``today``; ``live`` is today's row if the caller already has it."""
+    if live is None:
+        live = today_counts(connection, today)
+    done = cached_finished_sums(connection, today) if cached else finished_sums(connection, today)
+    return Figures(
+        today=live, yesterday=done["yesterday"], week=done["week"] + live,
+        month=done["month"] + live, total=done["total"] + live + Counts(visits=initial_total),
+        online=online,
+    )

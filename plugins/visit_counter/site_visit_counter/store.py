@@ -1,0 +1,77 @@
+"""The counter's writes, each one atomic statement (``INSERT … ON CONFLICT``).
+
+No count is read into Python and written back: the database adds, so
+concurrent workers lose nothing, on SQLite and PostgreSQL alike.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .models import days, salts, visitors
+
+
+def _insert(connection, table):
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"the visit counter needs SQLite or PostgreSQL, not {dialect}")
+
+
+def bump_day(connection, day: dt.date, *, visits: int = 0, page_views: int = 0, bot_views: int = 0):
+    """Add to ``day``'s counts and return its row (visits, page_views, bot_views) after."""
+    amounts = {"visits": visits, "page_views": page_views, "bot_views": bot_views}
+    statement = _insert(connection, days).values(day=day, **amounts)
+    statement = statement.on_conflict_do_update(
+        index_elements=["day"],
+        set_={name: days.c[name] + statement.excluded[name] for name in amounts if amounts[name]},
+    ).returning(days.c.visits, days.c.page_views, days.c.bot_views)
+    return connection.execute(statement).one()
+
+
+def touch_visitor(connection, key: str, now: int, window_seconds: int) -> bool:
+    """Record that visitor ``key`` was seen at ``now``; True if this starts a new visit.
+
+    A visit starts when the visitor is unknown or was last seen more than
+    the window ago. One upsert decides: it stamps a fresh random token on
+    the visitor only when a new visit starts, and returns the token stored,
+    so of two racing page views exactly one sees its own token come back.
+    """
+    token = secrets.randbits(62)
+    statement = _insert(connection, visitors).values(key=key, last_seen=now, visit=token)
+    old = visitors.c
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "visit": sa.case((old.last_seen < now - window_seconds, statement.excluded.visit),
+                             else_=old.visit),
+            "last_seen": sa.case((old.last_seen > now, old.last_seen), else_=now),
+        },
+    ).returning(visitors.c.visit)
+    return connection.execute(statement).scalar() == token
+
+
+def online(connection, now: int, minutes: int) -> int:
+    """Visitors seen in the last ``minutes`` minutes."""
+    return connection.execute(
+        sa.select(sa.func.count()).select_from(visitors).where(visitors.c.last_seen >= now - minutes * 60)
+    ).scalar()
+
+
+def cleanup(connection, now: int, keep_seconds: int, today: dt.date) -> tuple[int, int]:
+    """Forget visitors not seen for ``keep_seconds`` and salts older than yesterday."""
+    gone = connection.execute(sa.delete(visitors).where(visitors.c.last_seen < now - keep_seconds))
+    old = connection.execute(sa.delete(salts).where(salts.c.day < today - dt.timedelta(days=1)))
+    return gone.rowcount, old.rowcount
+
+
+def set_day_visits(connection, day: dt.date, visits: int) -> None:
+    """Set ``day``'s visits to a known total (imports of an old counter's history)."""
+    statement = _insert(connection, days).values(day=day, visits=visits)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=["day"], set_={"visits": statement.excluded.visits}))

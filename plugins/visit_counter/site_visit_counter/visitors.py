@@ -1,0 +1,98 @@
+"""Recognising a visitor without storing who they are.
+
+A visitor is an opaque 22-character id. Without a cookie it is a keyed hash
+of the client address and User-Agent; the key (salt) is random, made once
+per civil day in ``SITE_TIMEZONE`` and deleted the day after, so a stored id
+cannot be traced back to an address. Yesterday's salt is kept so that a
+cookie-less visit running across midnight stays one visit. The id then
+travels in a signed first-party cookie that lives as long as the visit
+window, so the visitor stays the same even if their address changes.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, Signer
+
+from site_core import clock
+from site_core.db import insert_once
+
+from . import state
+from .models import salts, visitors
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22}\Z")
+COOKIE_NAME = "visit_counter"
+
+
+def hashed_id(salt: str, address: str, user_agent: str) -> str:
+    """The keyed hash naming a cookie-less visitor for one day."""
+    message = f"{address}\n{user_agent}".encode("utf-8", "replace")
+    digest = hmac.new(bytes.fromhex(salt), message, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def salt_for(connection, day: dt.date, *, create: bool) -> str | None:
+    """The salt of ``day``, made now if ``create`` and nobody made it yet."""
+    remembered = state.get().salts
+    if day in remembered:
+        return remembered[day]
+    if create:
+        insert_once(connection, salts, {"day": day, "salt": secrets.token_hex(32)}, ["day"])
+    salt = connection.execute(sa.select(salts.c.salt).where(salts.c.day == day)).scalar()
+    if salt is not None:
+        for old in [d for d in remembered if d < day - dt.timedelta(days=1)]:
+            remembered.pop(old, None)
+        remembered[day] = salt
+    return salt
+
+
+def recognise(connection, address: str, user_agent: str, now: dt.datetime, window: dt.timedelta) -> str:
+    """The id of a cookie-less visitor: today's hash, or yesterday's while that visit runs."""
+    today = clock.local_date(now)
+    if now - window < clock.day_bounds(today)[0]:  # a visit from yesterday may still be open
+        salt = salt_for(connection, today - dt.timedelta(days=1), create=False)
+        if salt is not None:
+            key = hashed_id(salt, address, user_agent)
+            cutoff = int((now - window).timestamp())
+            active = connection.execute(sa.select(visitors.c.key).where(
+                visitors.c.key == key, visitors.c.last_seen >= cutoff)).first()
+            if active:
+                return key
+    return hashed_id(salt_for(connection, today, create=True), address, user_agent)
+
+
+def _signer() -> Signer:
+    app = current_app
+    keys = [*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key]
+    return Signer(keys, salt="site_visit_counter.visitor")
+
+
+def cookie_name() -> str:
+    return "__Host-" + COOKIE_NAME if current_app.config["SITE_HTTPS"] else COOKIE_NAME
+
+
+def from_cookie(cookies) -> str | None:
+    """The visitor id in the request's cookie; None if absent or tampered with."""
+    raw = cookies.get(cookie_name())
+    if not raw or len(raw) > 200:
+        return None
+    try:
+        value = _signer().unsign(raw).decode("ascii")
+    except (BadSignature, UnicodeDecodeError):
+        return None
+    return value if ID_PATTERN.match(value) else None
+
+
+def set_cookie(response, visitor: str, window: dt.timedelta) -> None:
+    """Keep the visitor's id for one more visit window (sliding)."""
+    response.set_cookie(
+        cookie_name(), _signer().sign(visitor).decode("ascii"), max_age=int(window.total_seconds()),
+        path="/", secure=current_app.config["SITE_HTTPS"], httponly=True, samesite="Lax",
+    )
