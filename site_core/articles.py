@@ -160,7 +160,11 @@ def article_slug(data: ArticleInput) -> str:
 
 
 def delete_article(article: Article) -> None:
-    """Delete ``article``; the caller commits, then notifies ``"deleted"``."""
+    """Delete ``article``; the caller commits, then notifies ``"deleted"``.
+
+    Its fields stay readable afterwards (loaded now), for the plugins' hook.
+    """
+    _ = (article.title, article.category, list(article.tags))
     db.session.delete(article)
     db.session.flush()
 

@@ -9,6 +9,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import plugins as plugin_registry
+import sqlalchemy as sa
+
+from .articles import Article, delete_article, notify_change
 from .db import db
 from .importer import import_paths
 
@@ -38,6 +41,20 @@ def import_articles_command(paths):
     click.echo(f"created: {report.created}, updated: {report.updated}, failed: {report.failed}")
     if report.failed:
         raise SystemExit(1)
+
+
+@click.command("delete-article")
+@click.argument("slug")
+@with_appcontext
+def delete_article_command(slug):
+    """Delete the article with SLUG (plugins are told, e.g. related lists update)."""
+    article = db.session.scalar(sa.select(Article).where(Article.slug == slug))
+    if article is None:
+        raise click.ClickException(f"no article with slug {slug!r}")
+    delete_article(article)
+    db.session.commit()
+    notify_change(article, "deleted")
+    click.echo(f"deleted: {slug}")
 
 
 @click.command("load-demo")
@@ -121,5 +138,6 @@ def disable_command(name):
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, import_articles_command, load_demo_command, plugins_command):
+    for command in (init_db_command, import_articles_command, delete_article_command,
+                    load_demo_command, plugins_command):
         app.cli.add_command(command)

@@ -50,6 +50,10 @@ def demo_app(site_app):
 def test_the_seed_article_renders_as_the_portal_showed_it(demo_app):
     client = demo_app.test_client()
     home = client.get("/").get_data(as_text=True)
+    card = re.search(r'<li class="article-card">\s*<img class="thumb" src="([^"]+)"[^<]*<div>\s*<h2 class="card-title">'
+                     r'<a href="/bai-viet/truong-chinh-tri-tinh-thanh-hoa-to-chuc', home)
+    assert card and card.group(1) == "/static/demo/chung.svg"  # the thumbnail is the first figure
+    assert "Đăng lúc: 10:21:41 02/03/2020 (GMT+7)" in home
     link = re.search(r'href="(/bai-viet/truong-chinh-tri-tinh-thanh-hoa-to-chuc[^"]*)"', home).group(1)
     html = client.get(link).get_data(as_text=True)
     page = Page(html)
