@@ -1,0 +1,71 @@
+"""The survey_poll plugin's hooks: settings, routes, CLI, widget, assets, demo data."""
+from __future__ import annotations
+
+from flask import request
+
+from site_core import Setting, Widget, clock, hookimpl
+
+from . import NAME, cli, demo, polls, results as poll_results, views
+
+
+@hookimpl
+def site_plugin_settings():
+    return {
+        "title": Setting("Khảo sát ý kiến", help="the widget's heading"),
+        "pinned_poll": Setting(0, minimum=0, help="id of the poll the widget shows; 0 = the newest open poll"),
+        "rate_limit": Setting(50, minimum=1, help="votes counted per poll and client address per window"),
+        "rate_limit_window": Setting(3600, minimum=60, maximum=7 * 86400, help="the window, in seconds"),
+        "shared_cache": Setting(False, help="pages are served from a shared cache: no CSRF token in them; "
+                                            "the form comes from an uncached request"),
+        "results_cache_seconds": Setting(60, minimum=0, maximum=86400,
+                                         help="how long results are cached (a vote clears its poll's entry)"),
+        "voter_cookie_days": Setting(365, minimum=1, maximum=3650, help="lifetime of the voter cookie"),
+        "position": Setting(200, minimum=0, help="place in the sidebar (smaller = higher)"),
+    }
+
+
+@hookimpl
+def site_setup(app, plugin):
+    from . import models  # noqa: F401  (the tables, for init-db)
+
+    views.register(plugin.blueprint)
+    app.cli.add_command(cli.poll)
+
+
+@hookimpl
+def site_widgets(plugin):
+    return [Widget(title=plugin.settings["title"], template="survey_poll/widget.html",
+                   context=widget_context, position=plugin.settings["position"])]
+
+
+@hookimpl
+def site_assets():
+    return ["survey_poll.css", "survey_poll.js"]
+
+
+@hookimpl
+def site_demo_data():
+    return demo.load()
+
+
+def widget_context(page):
+    """The poll to show and this reader's view of it; None leaves the widget out.
+
+    Left out on the poll's own pages (they show the poll already) and when
+    there is no open poll (or the pinned one does not exist).
+    """
+    if request.blueprint == NAME:
+        return None
+    settings = page.settings
+    poll_id = polls.current_poll_id(settings["pinned_poll"])
+    if poll_id is None:
+        return None
+    results = poll_results.load(poll_id)
+    if results is None:
+        page.plugin.logger.warning("pinned_poll = %s: no such poll; the widget is left out", poll_id)
+        return None
+    if settings["shared_cache"]:  # the same HTML for every reader: no token, no cookie read
+        if polls.state(results, clock.now()) == polls.OPEN_STATE:
+            return {"results": results, "shared": True}
+        return {**views.reader_view(results, personal=False), "shared": False}
+    return {**views.reader_view(results), "shared": False}

@@ -1,0 +1,128 @@
+"""Polls: their state at an instant, the one the widget shows, creating and closing.
+
+A poll's state is computed from its status and its opening and closing
+times at the moment asked (no background job flips it).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from site_core import clock
+from site_core.db import db, write_transaction
+
+from .models import CLOSED, OPEN, Option, Poll, polls, rate
+
+MAX_QUESTION, MAX_OPTION, MAX_OPTIONS = 500, 300, 30
+
+# state -> what a reader is told (Vietnamese UI)
+OPEN_STATE, CLOSED_STATE, SCHEDULED, ENDED = "open", "closed", "scheduled", "ended"
+STATE_LABELS = {OPEN_STATE: "đang mở", CLOSED_STATE: "đã đóng",
+                SCHEDULED: "chưa mở", ENDED: "đã kết thúc"}
+
+
+def state(poll, now: dt.datetime) -> str:
+    """``open``, ``closed`` (by an admin), ``scheduled`` (not yet open) or ``ended``."""
+    if poll.status == CLOSED:
+        return CLOSED_STATE
+    if poll.opens_at is not None and now < poll.opens_at:
+        return SCHEDULED
+    if poll.closes_at is not None and now >= poll.closes_at:
+        return ENDED
+    return OPEN_STATE
+
+
+def open_at(now: dt.datetime):
+    """A WHERE clause: polls accepting votes at ``now``."""
+    return sa.and_(polls.c.status == OPEN,
+                   sa.or_(polls.c.opens_at.is_(None), polls.c.opens_at <= now),
+                   sa.or_(polls.c.closes_at.is_(None), polls.c.closes_at > now))
+
+
+def current_poll_id(pinned: int = 0) -> int | None:
+    """The poll the widget shows: the pinned one, else the newest open one."""
+    if pinned:
+        return pinned
+    query = (sa.select(polls.c.id).where(open_at(clock.now()))
+             .order_by(sa.func.coalesce(polls.c.opens_at, polls.c.created_at).desc(), polls.c.id.desc())
+             .limit(1))
+    return db.session.execute(query).scalar()
+
+
+def all_polls() -> list[Poll]:
+    return list(db.session.scalars(sa.select(Poll).order_by(Poll.id.desc())))
+
+
+def poll_options(poll_id: int) -> list[Option]:
+    return list(db.session.scalars(
+        sa.select(Option).where(Option.poll_id == poll_id).order_by(Option.position, Option.id)))
+
+
+@dataclass
+class PollSpec:
+    """What an admin asks for; :meth:`checked` cleans it or raises ValueError."""
+
+    question: str
+    options: list[str] = field(default_factory=list)
+    max_choices: int = 1
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+
+    def checked(self) -> "PollSpec":
+        question = _clean_text(self.question, "question", MAX_QUESTION)
+        options = [_clean_text(text, f"option {n}", MAX_OPTION) for n, text in enumerate(self.options, 1)]
+        if not 2 <= len(options) <= MAX_OPTIONS:
+            raise ValueError(f"a poll needs 2 to {MAX_OPTIONS} options, got {len(options)}")
+        folded = [text.casefold() for text in options]
+        for n, text in enumerate(folded):
+            if text in folded[:n]:
+                raise ValueError(f"option {n + 1} repeats an earlier option: {options[n]!r}")
+        if isinstance(self.max_choices, bool) or not isinstance(self.max_choices, int):
+            raise ValueError("multiple must be a whole number")
+        if not 1 <= self.max_choices <= len(options):
+            raise ValueError(f"multiple (the most choices per ballot) must be 1 to {len(options)}, got {self.max_choices}")
+        for name in ("opens_at", "closes_at"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, dt.datetime) or value.tzinfo is None):
+                raise ValueError(f"{name} must be a date and time with a time zone")
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValueError("the closing time must be after the opening time")
+        return PollSpec(question, options, self.max_choices, self.opens_at, self.closes_at)
+
+
+def _clean_text(value, what: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be text")
+    text = " ".join(value.split())
+    if not text:
+        raise ValueError(f"{what} is empty")
+    if len(text) > limit:
+        raise ValueError(f"{what} is longer than {limit} characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+        raise ValueError(f"{what} contains control characters")
+    return text
+
+
+def create_poll(spec: PollSpec) -> int:
+    """Store a checked poll with its options; returns its id."""
+    spec = spec.checked()
+    poll = Poll(question=spec.question, max_choices=spec.max_choices, status=OPEN,
+                opens_at=spec.opens_at, closes_at=spec.closes_at, created_at=clock.now())
+    db.session.add(poll)
+    db.session.flush()
+    db.session.add_all(Option(poll_id=poll.id, position=n, text=text, votes=0)
+                       for n, text in enumerate(spec.options))
+    db.session.commit()
+    return poll.id
+
+
+def close_poll(poll_id: int) -> bool:
+    """Close a poll for good (its results stay); False if there is no such poll."""
+    with write_transaction() as connection:
+        closed = connection.execute(
+            sa.update(polls).where(polls.c.id == poll_id).values(status=CLOSED)).rowcount
+        connection.execute(sa.delete(rate).where(rate.c.poll_id == poll_id))
+    return bool(closed)
