@@ -118,11 +118,23 @@ def keep_seconds(settings) -> int:
     return 60 * max(settings["visit_window_minutes"], settings["online_minutes"])
 
 
+def oldest_salt(settings, now: dt.datetime) -> dt.date:
+    """Yesterday while a visit begun before midnight may be open, then today."""
+    today = bucket(now)
+    if now - window(settings) < clock.day_bounds(today)[0]:
+        return today - dt.timedelta(days=1)
+    return today
+
+
 def cleanup(now: dt.datetime) -> tuple[int, int]:
     """Delete visitor rows and salts no longer needed; returns how many of each."""
-    settings = state.get().settings
+    counter = state.get()
+    oldest = oldest_salt(counter.settings, now)
     with _transaction() as connection:
-        return store.cleanup(connection, int(now.timestamp()), keep_seconds(settings), bucket(now))
+        done = store.cleanup(connection, int(now.timestamp()), keep_seconds(counter.settings), oldest)
+    for day in [d for d in counter.salts if d < oldest]:
+        counter.salts.pop(day, None)
+    return done
 
 
 def maybe_cleanup(counter, now: dt.datetime) -> None:

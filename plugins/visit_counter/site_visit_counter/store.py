@@ -63,10 +63,10 @@ def online(connection, now: int, minutes: int) -> int:
     ).scalar()
 
 
-def cleanup(connection, now: int, keep_seconds: int, today: dt.date) -> tuple[int, int]:
-    """Forget visitors not seen for ``keep_seconds`` and salts older than yesterday."""
+def cleanup(connection, now: int, keep_seconds: int, oldest_salt: dt.date) -> tuple[int, int]:
+    """Forget visitors not seen for ``keep_seconds`` and salts of days before ``oldest_salt``."""
     gone = connection.execute(sa.delete(visitors).where(visitors.c.last_seen < now - keep_seconds))
-    old = connection.execute(sa.delete(salts).where(salts.c.day < today - dt.timedelta(days=1)))
+    old = connection.execute(sa.delete(salts).where(salts.c.day < oldest_salt))
     return gone.rowcount, old.rowcount
 
 
