@@ -136,7 +136,6 @@ def close_command(poll_id):
     """Close poll ID: no more votes; its results stay."""
     if not polls.close_poll(poll_id):
         raise click.ClickException(f"no poll with id {poll_id} (see: flask poll list)")
-    poll_results.forget(poll_id)
     click.echo(f"Poll {poll_id} closed.")
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from site_core import clock
 from site_core.db import db, write_transaction
 
+from . import results as poll_results
 from .models import CLOSED, OPEN, Option, Poll, polls, rate
 
 MAX_QUESTION, MAX_OPTION, MAX_OPTIONS = 500, 300, 30
@@ -125,4 +126,5 @@ def close_poll(poll_id: int) -> bool:
         closed = connection.execute(
             sa.update(polls).where(polls.c.id == poll_id).values(status=CLOSED)).rowcount
         connection.execute(sa.delete(rate).where(rate.c.poll_id == poll_id))
+    poll_results.forget(poll_id)
     return bool(closed)

@@ -81,9 +81,9 @@ def choice_counts(app, poll_id: int) -> dict[int, int]:
         return {option: count for option, count in rows}
 
 
-def csrf_token(client, path: str) -> str:
+def csrf_token(client, path: str, **kwargs) -> str:
     """GET ``path`` and return the CSRF token of the poll form in it."""
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, **kwargs).get_data(as_text=True)
     found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
         re.search(r'name="csrf_token" value="([^"]+)"', html) or \
         re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
