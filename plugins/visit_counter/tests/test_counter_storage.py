@@ -1,0 +1,205 @@
+"""Storage: atomic upserts, nothing lost under concurrency, a locked database never breaks the page."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import multiprocessing
+import os
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+
+from site_core import clock, create_app
+from site_core.db import db, write_transaction
+from site_visit_counter import state
+from site_visit_counter.models import days, visitors
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+FROZEN = "2024-05-06 10:00:00"
+MORNING = dt.datetime(2024, 5, 6, 3, 0, tzinfo=dt.timezone.utc)  # 10:00 in Ho Chi Minh City
+
+
+def is_sqlite(app) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+def day_rows(app) -> list[tuple]:
+    with app.app_context(), db.engine.connect() as connection:
+        return [tuple(r) for r in connection.execute(sa.select(days.c.visits, days.c.page_views, days.c.bot_views))]
+
+
+def test_every_pooled_sqlite_connection_really_has_wal_and_the_busy_timeout(counter_app):
+    app = counter_app({"SQLITE_BUSY_TIMEOUT_MS": 4321})
+    if not is_sqlite(app):
+        pytest.skip("SQLite pragmas")
+    with app.app_context():
+        with db.engine.connect() as a, db.engine.connect() as b, write_transaction() as c:
+            for connection in (a, b, c):
+                assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 4321
+
+
+def test_a_hit_is_written_with_atomic_upserts_and_never_read_back_first(site_app, visit):
+    seen = []
+    with site_app.app_context():
+        listener = lambda conn, cursor, statement, *rest: seen.append(" ".join(statement.split()))  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            visit(site_app.test_client())
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+    writes = [s for s in seen if s.startswith("INSERT INTO visit_counter_days")]
+    assert len(writes) == 1
+    assert "ON CONFLICT (day) DO UPDATE SET" in writes[0]
+    assert "visits = (visit_counter_days.visits + excluded.visits)" in writes[0]
+    before = seen[:seen.index(writes[0])]
+    assert not [s for s in before if s.startswith("SELECT") and "FROM visit_counter_days" in s]
+
+
+def hold_lock(app):
+    """A second connection that holds the write lock (SQLite) or today's row (PostgreSQL)."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite"):
+        holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        return holder.rollback, holder.close
+    engine = sa.create_engine(url)
+    connection = engine.connect()
+    with app.app_context():
+        day = clock.today()
+    connection.execute(sa.select(days).where(days.c.day == day).with_for_update())
+    return connection.rollback, lambda: (connection.close(), engine.dispose())
+
+
+def test_a_locked_database_does_not_break_the_page_and_the_failure_is_logged(counter_app, at, visit,
+                                                                            caplog, make_article):
+    app = counter_app({"SQLITE_BUSY_TIMEOUT_MS": 50})
+    at(app, FROZEN)
+    article = make_article(app, title="Bài có bộ đếm")
+    visit(app.test_client(), ip="192.0.2.1")
+    assert day_rows(app) == [(1, 1, 0)]
+    release, close = hold_lock(app)
+    try:
+        with caplog.at_level(logging.ERROR, logger="site_core.plugin.visit_counter"):
+            response = visit(app.test_client(), ip="192.0.2.2", path=f"/bai-viet/{article.slug}")
+        assert response.status_code == 200
+        assert 'data-period="today" data-count="1"' in response.get_data(as_text=True)  # read despite the lock
+        assert "not counted" in caplog.text
+        assert state.get(app).failures == 1
+    finally:
+        release()
+        close()
+    assert day_rows(app) == [(1, 1, 0)]  # nothing half-written, nothing counted twice
+    visit(app.test_client(), ip="192.0.2.3")
+    assert day_rows(app) == [(2, 2, 0)]
+
+
+def test_a_read_only_database_file_still_serves_pages(site_app_factory, tmp_path, visit, caplog):
+    path = tmp_path / "readonly.db"
+    config = {"PLUGINS": {"enabled": ["visit_counter"]}}
+    writable = site_app_factory({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with writable.app_context():
+        db.engine.dispose()
+    app = site_app_factory({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///file:{path}?mode=ro&uri=true"},
+                           create_tables=False)
+    with caplog.at_level(logging.ERROR):
+        response = visit(app.test_client())
+    assert response.status_code == 200
+    assert 'data-period="today" data-count="0"' in response.get_data(as_text=True)
+    assert "readonly database" in caplog.text
+    assert state.get(app).failures >= 1
+
+
+def test_many_readers_in_threads_lose_nothing(site_app):
+    clock.freeze(site_app, MORNING)
+    threads, readers, pages = 8, 5, 4
+
+    def reader(thread: int) -> int:
+        ok = 0
+        for n in range(readers):
+            client = site_app.test_client()
+            for _ in range(pages):
+                response = client.get("/", headers={"User-Agent": BROWSER},
+                                      environ_base={"REMOTE_ADDR": f"10.0.{thread}.{n}"})
+                ok += response.status_code == 200
+        return ok
+
+    with ThreadPoolExecutor(threads) as pool:
+        served = sum(pool.map(reader, range(threads)))
+    assert served == threads * readers * pages
+    assert day_rows(site_app) == [(threads * readers, served, 0)]
+    assert state.get(site_app).failures == 0
+
+
+def _worker(url, instance, barrier, hits, index, results):
+    os.environ["SITE_INSTANCE_PATH"] = instance
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": url,
+                      "PLUGINS": {"enabled": ["visit_counter"]}})
+    clock.freeze(app, MORNING)
+    client = app.test_client(use_cookies=False)
+    barrier.wait(timeout=60)
+    ok = 0
+    for n in range(hits):
+        response = client.get("/", headers={"User-Agent": BROWSER},
+                              environ_base={"REMOTE_ADDR": f"10.{index}.{n // 250}.{n % 250}"})
+        ok += response.status_code == 200
+    results.put((ok, state.get(app).failures))
+
+
+def run_processes(app, tmp_path, processes=4, hits=100):
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(processes), context.Queue()
+    workers = [context.Process(target=_worker, args=(app.config["SQLALCHEMY_DATABASE_URI"], str(tmp_path),
+                                                     barrier, hits, i, results)) for i in range(processes)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    return sum(ok for ok, _ in outcomes), sum(failed for _, failed in outcomes)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_four_processes_hitting_an_empty_table_lose_nothing(site_app_factory, tmp_path, request, database):
+    url = (f"sqlite:///{tmp_path / 'multi.db'}" if database == "sqlite"
+           else request.getfixturevalue("pg_url"))
+    app = site_app_factory({"SQLALCHEMY_DATABASE_URI": url, "PLUGINS": {"enabled": ["visit_counter"]}})
+    served, failed = run_processes(app, tmp_path)
+    assert (served, failed) == (400, 0)
+    assert day_rows(app) == [(400, 400, 0)]  # one row for the day, every 200 counted once
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(visitors)).scalar() == 400
+
+
+def test_visitor_rows_are_cleaned_up_once_their_window_has_closed(counter_app, at, visit):
+    app = counter_app(online_minutes=45)
+
+    def keys():
+        with app.app_context(), db.engine.connect() as connection:
+            return connection.execute(sa.select(sa.func.count()).select_from(visitors)).scalar()
+
+    at(app, "2024-05-06 08:00:00")
+    for ip in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
+        visit(app.test_client(), ip=ip)
+    at(app, "2024-05-06 08:40:00")  # past the visit window, inside the online window: kept
+    visit(app.test_client(), ip="192.0.2.4")
+    assert keys() == 4
+    at(app, "2024-05-06 08:46:00")  # the first three are past both windows: gone on this hit
+    visit(app.test_client(), ip="192.0.2.5")
+    assert keys() == 2
+
+
+def test_the_cleanup_command_deletes_expired_visitors(counter_app, at, visit):
+    app = counter_app()
+    at(app, "2024-05-06 08:00:00")
+    visit(app.test_client(), ip="192.0.2.1")
+    visit(app.test_client(), ip="192.0.2.2")
+    at(app, "2024-05-06 08:20:00")
+    output = app.test_cli_runner().invoke(args=["counter", "cleanup"]).output
+    assert output.startswith("deleted 0 visitor rows")
+    at(app, "2024-05-06 08:31:00")
+    output = app.test_cli_runner().invoke(args=["counter", "cleanup"]).output
+    assert output.startswith("deleted 2 visitor rows")
