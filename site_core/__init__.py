@@ -26,7 +26,7 @@ PREFETCH = ("prefetch", "prerender")
 
 def create_app(config: Mapping | None = None) -> Flask:
     """Build the site. ``config`` overrides every other configuration source."""
-    from . import cli, config as site_config, plugins, security, views
+    from . import cli, config as site_config, migrations, plugins, security, views
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
     from .content import Sanitiser
@@ -41,6 +41,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrations.init_app(app)  # `flask db ...`; init-db upgrades through it
     csrf.init_app(app)
     cache.init_app(app)
     security.init_app(app)

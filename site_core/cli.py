@@ -17,14 +17,21 @@ from .importer import import_paths
 
 
 def init_db() -> None:
-    """Create the tables of the core and of every enabled plugin (idempotent)."""
-    db.create_all()
+    """Bring the database to the newest schema: the core's and every enabled plugin's.
+
+    The same as ``flask db upgrade`` of the core's and the enabled plugins'
+    branches (Alembic), then ``create_all`` for tables no migration owns.
+    Safe to run again; existing rows are kept. See :mod:`site_core.migrations`.
+    """
+    from . import migrations
+
+    migrations.upgrade()
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create the database tables (safe to run twice)."""
+    """Create or upgrade the database tables (safe to run again; keeps data)."""
     init_db()
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
