@@ -14,8 +14,9 @@ The only route that changes anything is the vote.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from jinja2.utils import htmlsafe_json_dumps
 
 from site_core import clock
 from site_core.db import db
@@ -195,9 +196,8 @@ def _json(status: int, code: str, message: str, results):
         payload["results"] = results.as_json()
         payload["html"] = render_template("survey_poll/_body.html", results=results, message=message,
                                           form=None)
-    response = jsonify(payload)
-    response.status_code = status
-    return response
+    # <, >, & and ' as \u escapes: the data stays exact, and no tag is live even if misread as HTML
+    return current_app.response_class(str(htmlsafe_json_dumps(payload)), status, mimetype="application/json")
 
 
 def _response(body: str, status: int):
