@@ -80,7 +80,7 @@ def run_axe(page, axe_source: str) -> dict:
     page.evaluate(axe_source)
     return page.evaluate("""() => axe.run(document, {
         resultTypes: ['violations'],
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']},
     })""")
 
 

@@ -96,3 +96,21 @@ def test_every_keyboard_stop_shows_where_the_focus_is(reader, live_site):
         assert ring["outline"] or ring["shadow"], f"no visible focus on {ring['name']}"
         seen.append(ring["name"])
     assert len(seen) >= 10, seen
+
+
+def test_every_kind_of_reader_page_fits_a_phone_screen(reader, live_site):
+    page = reader("phone").page()
+    page.goto(live_site.seed_article)
+    urls = page.evaluate("""() => {
+      const first = sel => { const a = document.querySelector(sel); return a ? a.href : null; };
+      return [location.href, first('.site-nav a[href*="/chuyen-muc/"]'), first('.tags a'),
+              first('[data-widget] a[href*="ket-qua"]'), first('[data-widget=related_news] a')
+             ].filter(Boolean);
+    }""")
+    urls += [live_site("/?page=2"), live_site("/khong-co-trang-nay")]
+    if "survey_poll" in live_site.plugins:
+        urls.append(live_site("/survey_poll/"))
+    for url in urls:
+        page.goto(url)
+        no_sideways_scroll(page)
+    assert len(urls) >= 5
