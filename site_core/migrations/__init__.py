@@ -115,13 +115,14 @@ def _plugin_root(plugin) -> Path | None:
 
 def config(app: Flask | None = None):
     """The Alembic config of ``app`` (as ``flask db`` builds it)."""
-    app = app or current_app
-    return app.extensions["migrate"].migrate.get_config()
+    app = app or current_app._get_current_object()
+    with app.app_context():
+        return app.extensions["migrate"].migrate.get_config()
 
 
 def targets(app: Flask | None = None) -> list[str]:
     """The head revisions to upgrade to: the core's and the enabled plugins'."""
-    return _heads(app or current_app)[0]
+    return _heads(app or current_app._get_current_object())[0]
 
 
 def _heads(app: Flask) -> tuple[list[str], list[str]]:
@@ -129,11 +130,13 @@ def _heads(app: Flask) -> tuple[list[str], list[str]]:
     script = ScriptDirectory.from_config(config(app))
     enabled = {p.name for p in plugin_registry.get(app).enabled}
     folders = [CORE_VERSIONS, *(f for name, f in plugin_folders(app).items() if name in enabled)]
-    every = script.get_revisions("heads")
-    wanted = [head.revision for head in every
-              if any(folder == Path(head.path).resolve().parent or folder in Path(head.path).resolve().parents
-                     for folder in folders)]
-    return wanted, [head.revision for head in every]
+    every = script.get_heads()  # every branch's head, also one that others depend on
+    wanted = []
+    for revision in every:
+        where = Path(script.get_revision(revision).path).resolve().parent
+        if any(folder == where or folder in where.parents for folder in folders):
+            wanted.append(revision)
+    return wanted, list(every)
 
 
 def upgrade(app: Flask | None = None) -> None:
@@ -143,12 +146,13 @@ def upgrade(app: Flask | None = None) -> None:
     (disabled plugins' tables are left as they are), then creates any table
     of an enabled plugin that no migration owns.
     """
-    app = app or current_app
-    alembic_config = config(app)
-    wanted, every = _heads(app)
-    if set(wanted) == set(every):
-        command.upgrade(alembic_config, "heads")  # the usual case: one run
-    else:
-        for revision in wanted:
-            command.upgrade(alembic_config, revision)
-    db.create_all()
+    app = app or current_app._get_current_object()
+    with app.app_context():
+        alembic_config = config(app)
+        wanted, every = _heads(app)
+        if set(wanted) == set(every):
+            command.upgrade(alembic_config, "heads")  # the usual case: one run
+        else:
+            for revision in wanted:
+                command.upgrade(alembic_config, revision)
+        db.create_all()
