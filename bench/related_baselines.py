@@ -1,0 +1,100 @@
+"""The two rankings the related-news plugin is compared with.
+
+``tags_and_category``: what many CMS "related posts" boxes do — one point
+per shared tag (tags are matched as stored, i.e. by name), one for the same
+category, newest first among equals; when nothing is shared, the latest
+articles of the same category (the same fallback as ours).
+
+``yarpp_like``: WordPress's YARPP 4 on a default MySQL/InnoDB, as documented
+in its source and MySQL's manual:
+
+- keywords: the 20 most frequent words of the article's body and the 20 of
+  its title, stop words removed (YARPP has no Vietnamese list: we give it
+  ours, in its favour);
+- ``MATCH(column) AGAINST(keywords)`` in natural-language mode: InnoDB's
+  relevance, the sum over matched words of ``tf * idf²`` with
+  ``idf = log10(rows / rows containing the word)``; the utf8mb4 collation
+  ignores accents (so "hòa", "hoà" and "hoa" are one word) and InnoDB skips
+  words shorter than ``innodb_ft_min_token_size = 3`` characters;
+- score = title match + body match + shared categories + shared tags
+  (YARPP's default weights, all 1); only scores >= 4 (its default threshold)
+  are shown, best first; no fallback ("No related posts").
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from site_related_news.text import STOP, unaccented
+
+WORD = re.compile(r"[^\W_]+")
+MIN_TOKEN = 3
+KEYWORDS = 20
+YARPP_THRESHOLD = 4.0
+FOLDED_STOP = {unaccented(w) for w in STOP}
+
+
+def _latest_same_category(i: int, categories: Sequence, dates: Sequence[float], k: int) -> list[int]:
+    same = [j for j in range(len(categories)) if j != i and categories[j] == categories[i]]
+    return sorted(same, key=lambda j: (-dates[j], -j))[:k]
+
+
+def tags_and_category(tags: Sequence[set[str]], categories: Sequence, dates: Sequence[float], k: int = 5):
+    """For each article: (indices of its related articles, used the fallback)."""
+    n = len(tags)
+    results = []
+    for i in range(n):
+        scored = []
+        for j in range(n):
+            if j == i:
+                continue
+            score = len(tags[i] & tags[j]) + (categories[i] == categories[j])
+            if tags[i] & tags[j]:  # the category alone is the fallback, below
+                scored.append((-score, -dates[j], -j, j))
+        if scored:
+            results.append(([j for *_, j in sorted(scored)[:k]], False))
+        else:
+            results.append((_latest_same_category(i, categories, dates, k), True))
+    return results
+
+
+def _tokens(text: str) -> list[str]:
+    words = (unaccented(w) for w in WORD.findall(text.lower()))
+    return [w for w in words if len(w) >= MIN_TOKEN]
+
+
+def _keywords(text: str) -> list[str]:
+    counts = Counter(w for w in _tokens(text) if w not in FOLDED_STOP)
+    return [w for w, _ in counts.most_common(KEYWORDS)]
+
+
+class _FullText:
+    """One InnoDB FULLTEXT index over one column of every article."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.counts = [Counter(_tokens(t)) for t in texts]
+        df = Counter(w for c in self.counts for w in c)
+        n = len(texts)
+        self.idf2 = {w: math.log10(n / d) ** 2 for w, d in df.items()}
+
+    def match(self, keywords: Sequence[str]) -> np.ndarray:
+        return np.array([sum(c[w] * self.idf2.get(w, 0.0) for w in keywords if w in c) for c in self.counts])
+
+
+def yarpp_like(titles: Sequence[str], bodies: Sequence[str], tags: Sequence[set[str]],
+               categories: Sequence, k: int = 5, threshold: float = YARPP_THRESHOLD):
+    """For each article: (indices of its related articles, False: YARPP has no fallback)."""
+    title_index, body_index = _FullText(titles), _FullText(bodies)
+    n = len(titles)
+    results = []
+    for i in range(n):
+        score = title_index.match(_keywords(titles[i])) + body_index.match(_keywords(bodies[i]))
+        score += np.array([(categories[i] == categories[j]) + len(tags[i] & tags[j]) for j in range(n)])
+        score[i] = -np.inf
+        order = [j for j in np.argsort(-score, kind="stable")[:k] if score[j] >= threshold]
+        results.append((order, False))
+    return results

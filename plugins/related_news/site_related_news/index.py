@@ -1,0 +1,371 @@
+"""Keeping the stored neighbour lists right: full rebuild and per-article sync.
+
+Every published article (future-dated ones too: they become public without
+any hook firing, so the page view filters them by date instead) has a row in
+``related_news_documents`` with its text vector, and a list of neighbours in
+``related_news_neighbours``. Drafts have neither.
+
+:func:`sync` runs when one article changes. It re-indexes that article,
+then recomputes exactly the lists the change can touch: its own, those that
+held it, those it now scores into, and the "latest in category" fallback
+lists of its category. It loads every stored vector (a few MB at 10,000
+articles) and scores the affected rows at once, inside one write
+transaction, so two publishes never interleave.
+
+IDF drift: a sync computes the new article's weights with the stored
+document frequencies and leaves other articles' weights as they are; an edit
+or deletion takes back only the stored (heaviest) terms. ``flask related
+rebuild`` recomputes everything exactly.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from site_core import clock
+from site_core.articles import Article, Category, Tag, article_tags
+from site_core.content import plain_text
+from site_core.db import db, write_transaction
+
+from .models import IndexedArticle, Neighbour, State, TermFrequency
+from .scoring import ArticleText, Corpus, Doc, Params, Terms, analyse, index_all, tag_hashes, vector
+from .text import Analyzer
+
+ARTICLES = Article.__table__
+DOCUMENTS = IndexedArticle.__table__
+TERMS = TermFrequency.__table__
+NEIGHBOURS = Neighbour.__table__
+STATE = State.__table__
+CHUNK = 500  # ids per IN (...) list
+LOCK_KEY = 0x52454C4E  # PostgreSQL advisory lock serialising index writes ("RELN")
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the index needs from the plugin's settings."""
+
+    params: Params
+    size: int  # neighbours stored per article: more than shown, for filtered-out ones
+    exclude_categories: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> "Config":
+        params = Params(
+            title_weight=settings["title_weight"], tags_weight=settings["tags_weight"],
+            category_weight=settings["category_weight"], unaccented_weight=settings["unaccented_weight"],
+            threshold=settings["threshold"], max_terms=settings["max_terms"],
+        )
+        count = settings["count"]
+        return cls(params, size=count + max(3, count), exclude_categories=tuple(settings["exclude_categories"]))
+
+    def fingerprint(self) -> str:
+        """Changes when a setting that shapes the stored lists changes."""
+        data = json.dumps([self.params.__dict__, self.size, sorted(self.exclude_categories)], sort_keys=True)
+        return hashlib.blake2b(data.encode(), digest_size=8).hexdigest()
+
+
+# --- reading the core's articles -------------------------------------------------------
+
+@dataclass
+class Source:
+    """One article as read from the core's tables."""
+
+    id: int
+    title: str
+    body_html: str
+    category_id: int | None
+    published_at: dt.datetime
+    tags: list[str]
+
+    def fingerprint(self) -> str:
+        data = "\0".join([self.title, self.body_html])
+        return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+
+
+def read_published(connection, ids: Iterable[int] | None = None) -> Iterator[Source]:
+    """Published articles (future-dated included), by id; only ``ids`` if given."""
+    query = sa.select(ARTICLES.c.id, ARTICLES.c.title, ARTICLES.c.body_html, ARTICLES.c.category_id,
+                      ARTICLES.c.published_at).where(ARTICLES.c.status == "published").order_by(ARTICLES.c.id)
+    chunks = [None] if ids is None else [list(c) for c in _chunks(sorted(set(ids)))]
+    for chunk in chunks:
+        rows = connection.execute(query if chunk is None else query.where(ARTICLES.c.id.in_(chunk))).all()
+        tags = _tags(connection, None if chunk is None else chunk)
+        for row in rows:
+            yield Source(row.id, row.title, row.body_html or "", row.category_id,
+                         clock.as_utc(_aware(row.published_at)), tags.get(row.id, []))
+
+
+def _tags(connection, ids: list[int] | None) -> dict[int, list[str]]:
+    tags = Tag.__table__
+    query = sa.select(article_tags.c.article_id, tags.c.name).join(tags, tags.c.id == article_tags.c.tag_id)
+    if ids is not None:
+        query = query.where(article_tags.c.article_id.in_(ids))
+    found: dict[int, list[str]] = {}
+    for article_id, name in connection.execute(query):
+        found.setdefault(article_id, []).append(name)
+    return found
+
+
+def excluded_category_ids(connection, names: Iterable[str], analyzer: Analyzer) -> set[int]:
+    """Ids of the categories named (by name or slug; case, accents and tone placement ignored)."""
+    wanted = {analyzer.tag(n) for n in names if n.strip()}
+    if not wanted:
+        return set()
+    table = Category.__table__
+    rows = connection.execute(sa.select(table.c.id, table.c.name, table.c.slug))
+    return {row.id for row in rows if analyzer.tag(row.name) in wanted or analyzer.tag(row.slug) in wanted}
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """Core-level reads of UTCDateTime columns still go through the type; be safe anyway."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# --- the stored index ---------------------------------------------------------------------
+
+def load_corpus(connection, config: Config, excluded: set[int]) -> Corpus:
+    """Every indexed article's stored vector, ready to score."""
+    docs = []
+    for row in connection.execute(sa.select(DOCUMENTS).order_by(DOCUMENTS.c.article_id)):
+        docs.append(Doc(
+            id=row.article_id, category_id=row.category_id,
+            published_at=_aware(row.published_at).timestamp(),
+            tags=np.frombuffer(row.tags, dtype=np.int64), terms=np.frombuffer(row.terms, dtype=np.int64),
+            weights=np.frombuffer(row.weights, dtype=np.float32), excluded=row.category_id in excluded,
+        ))
+    return Corpus(docs, config.params)
+
+
+def _text(source: Source, excluded: set[int]) -> ArticleText:
+    return ArticleText(source.id, source.title, plain_text(source.body_html), source.category_id,
+                       source.published_at.timestamp(), source.tags, source.category_id in excluded)
+
+
+def _document_row(source: Source, tags: np.ndarray, terms: np.ndarray, weights: np.ndarray,
+                  fingerprint: str) -> dict:
+    return {"article_id": source.id, "category_id": source.category_id, "published_at": source.published_at,
+            "fingerprint": fingerprint, "tags": tags.astype(np.int64).tobytes(),
+            "terms": terms.astype(np.int64).tobytes(), "weights": weights.astype(np.float32).tobytes()}
+
+
+def _neighbour_rows(article_id: int, entries: list[tuple[int, float, bool]]) -> list[dict]:
+    return [{"article_id": article_id, "rank": rank, "neighbour_id": other, "score": score, "fallback": fallback}
+            for rank, (other, score, fallback) in enumerate(entries)]
+
+
+def _lock(connection) -> None:
+    """Serialise index writers (SQLite already does, with BEGIN IMMEDIATE)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+
+
+def _set_state(connection, values: dict[str, str]) -> None:
+    connection.execute(STATE.delete().where(STATE.c.key.in_(list(values))))
+    connection.execute(STATE.insert(), [{"key": k, "value": v} for k, v in values.items()])
+
+
+def read_state(connection=None) -> dict[str, str]:
+    query = sa.select(STATE.c.key, STATE.c.value)
+    rows = (connection or db.session).execute(query)
+    return {key: value for key, value in rows}
+
+
+# --- full rebuild --------------------------------------------------------------------------
+
+@dataclass
+class RebuildReport:
+    articles: int
+    lists: int
+    fallback_lists: int
+    terms: int
+    seconds: float
+
+
+Progress = Callable[[str, int], contextlib.AbstractContextManager]
+
+
+def _no_progress(label: str, length: int):
+    class Bar:
+        def update(self, n: int) -> None:
+            pass
+
+    return contextlib.nullcontext(Bar())
+
+
+def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
+    """Recompute every vector and every list from the articles; swap them in at once.
+
+    Reading and scoring happen outside any write lock; the write is one
+    transaction, so readers see the old lists until the new ones are all
+    there. Articles changed while this ran are synced again afterwards.
+    """
+    import time
+
+    started_clock = time.perf_counter()
+    started = clock.now()
+    analyzer = Analyzer()
+    with db.engine.connect() as connection:
+        excluded = excluded_category_ids(connection, config.exclude_categories, analyzer)
+        sources = list(read_published(connection))
+    with progress("Phân tích bài viết", len(sources)) as bar:
+        docs, df = index_all((_text(s, excluded) for s in sources), config.params, analyzer,
+                             on_article=lambda: bar.update(1))
+    rows = [_document_row(source, doc.tags, doc.terms, doc.weights, source.fingerprint())
+            for source, doc in zip(sources, docs)]
+    corpus = Corpus(docs, config.params)
+    lists, fallbacks = [], 0
+    n = len(docs)
+    with progress("Tính bài liên quan", n) as bar:
+        for row, entries in corpus.lists(range(n), config.size):
+            lists.extend(_neighbour_rows(corpus.docs[row].id, entries))
+            fallbacks += bool(entries) and entries[0][2]
+            bar.update(1)
+    stored_terms = [{"term": h, "df": c} for h, c in df.items() if c > 1]
+    with write_transaction() as connection:
+        _lock(connection)
+        for table in (NEIGHBOURS, DOCUMENTS, TERMS):
+            connection.execute(table.delete())
+        for table, values in ((DOCUMENTS, rows), (TERMS, stored_terms), (NEIGHBOURS, lists)):
+            for chunk in _chunks(values, 5000):
+                connection.execute(table.insert(), chunk)
+        _set_state(connection, {"built_at": started.isoformat(), "settings": config.fingerprint(),
+                                "documents": str(n)})
+    with db.engine.connect() as connection:
+        changed = set(connection.scalars(sa.select(ARTICLES.c.id).where(ARTICLES.c.updated_at > started)))
+        published = sa.select(ARTICLES.c.id).where(ARTICLES.c.status == "published")
+        changed |= set(connection.scalars(sa.select(DOCUMENTS.c.article_id)
+                                          .where(DOCUMENTS.c.article_id.not_in(published))))
+    for article_id in sorted(changed):  # edited or deleted while we computed
+        sync(article_id, config)
+    with_lists = len({row["article_id"] for row in lists})
+    return RebuildReport(n, with_lists, fallbacks, len(stored_terms), time.perf_counter() - started_clock)
+
+
+# --- one article changed -------------------------------------------------------------------
+
+def sync(article_id: int, config: Config) -> set[int]:
+    """Bring the index up to date for one article; returns the ids whose lists changed.
+
+    A published article (even future-dated) is (re)indexed; anything else
+    (draft, deleted) leaves the index. Then every list the change can touch
+    is recomputed.
+    """
+    analyzer = Analyzer()
+    with write_transaction() as connection:
+        _lock(connection)
+        excluded = excluded_category_ids(connection, config.exclude_categories, analyzer)
+        source = next(read_published(connection, [article_id]), None)
+        old = connection.execute(sa.select(DOCUMENTS).where(DOCUMENTS.c.article_id == article_id)).first()
+        holders = set(connection.scalars(
+            sa.select(NEIGHBOURS.c.article_id).where(NEIGHBOURS.c.neighbour_id == article_id)))
+        if source is None and old is None and not holders:
+            return set()  # a draft that never was public: nothing to do
+        if source is None:
+            if old is not None:
+                _forget_terms(connection, np.frombuffer(old.terms, dtype=np.int64))
+                connection.execute(DOCUMENTS.delete().where(DOCUMENTS.c.article_id == article_id))
+            connection.execute(NEIGHBOURS.delete().where(NEIGHBOURS.c.article_id == article_id))
+            affected = holders - {article_id}
+            corpus = load_corpus(connection, config, excluded)
+        else:
+            _index(connection, source, old, analyzer, config)
+            corpus = load_corpus(connection, config, excluded)
+            affected = holders | {article_id} | _entered(connection, corpus, article_id, config)
+        _write_lists(connection, corpus, affected, config)
+    return affected
+
+
+def _index(connection, source: Source, old, analyzer: Analyzer, config: Config) -> None:
+    """Store ``source``'s vector, tags and dates; count its terms in the document frequencies."""
+    fingerprint = source.fingerprint()
+    tags = tag_hashes(analyzer, source.tags)
+    if old is not None and old.fingerprint == fingerprint:
+        term_ids, weights = np.frombuffer(old.terms, dtype=np.int64), np.frombuffer(old.weights, dtype=np.float32)
+    else:
+        if old is not None:
+            _forget_terms(connection, np.frombuffer(old.terms, dtype=np.int64))
+        terms: Terms = analyse(analyzer, source.title, plain_text(source.body_html), config.params)
+        _count_terms(connection, terms.hashes)
+        n = connection.scalar(sa.select(sa.func.count()).select_from(DOCUMENTS)) + (old is None)
+        known = _frequencies(connection, terms.hashes)
+        df = np.array([known.get(h, 1) for h in terms.hashes.tolist()])
+        term_ids, weights = vector(terms, df, n, config.params)
+    row = _document_row(source, tags, term_ids, weights, fingerprint)
+    if old is not None:
+        connection.execute(DOCUMENTS.update().where(DOCUMENTS.c.article_id == source.id).values(**row))
+    else:
+        connection.execute(DOCUMENTS.insert().values(**row))
+
+
+def _entered(connection, corpus: Corpus, article_id: int, config: Config) -> set[int]:
+    """Articles whose list the (re)indexed article now belongs in."""
+    row = corpus.position[article_id]
+    if not corpus.candidate[row]:
+        return set()
+    scores = corpus.scores([row])[0]
+    scores[row] = -np.inf
+    above = set(corpus.ids[scores > config.params.threshold].tolist())
+    same_category = set(corpus.ids[corpus.category == corpus.category[row]].tolist()) - {article_id}
+    lists = {}
+    for chunk in _chunks(sorted(above | same_category)):
+        query = (sa.select(NEIGHBOURS.c.article_id, sa.func.count(), sa.func.min(NEIGHBOURS.c.score),
+                           sa.func.max(sa.cast(NEIGHBOURS.c.fallback, sa.Integer)))
+                 .where(NEIGHBOURS.c.article_id.in_(chunk)).group_by(NEIGHBOURS.c.article_id))
+        lists.update({a: (count, low, bool(fallback)) for a, count, low, fallback in connection.execute(query)})
+    entered = set()
+    for other in above | same_category:
+        count, low, fallback = lists.get(other, (0, 0.0, False))
+        score = scores[corpus.position[other]]
+        if other in above and (fallback or count < config.size or score >= low):
+            entered.add(other)
+        elif other in same_category and (fallback or count == 0):
+            entered.add(other)
+    return entered
+
+
+def _write_lists(connection, corpus: Corpus, article_ids: set[int], config: Config) -> None:
+    rows = [corpus.position[a] for a in sorted(article_ids) if a in corpus.position]
+    for chunk in _chunks(sorted(article_ids)):
+        connection.execute(NEIGHBOURS.delete().where(NEIGHBOURS.c.article_id.in_(chunk)))
+    values = []
+    for row, entries in corpus.lists(rows, config.size):
+        values.extend(_neighbour_rows(corpus.docs[row].id, entries))
+    if values:
+        connection.execute(NEIGHBOURS.insert(), values)
+
+
+def _count_terms(connection, hashes: np.ndarray) -> None:
+    """df += 1 for each term, in one atomic upsert per batch."""
+    if not len(hashes):
+        return
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[connection.dialect.name]
+    statement = dialect.insert(TERMS).values(term=sa.bindparam("t"), df=sa.literal(1))
+    statement = statement.on_conflict_do_update(index_elements=["term"], set_={"df": TERMS.c.df + 1})
+    connection.execute(statement, [{"t": h} for h in hashes.tolist()])
+
+
+def _forget_terms(connection, hashes: np.ndarray) -> None:
+    """df -= 1 for each term; rows that reach zero go."""
+    for chunk in _chunks(hashes.tolist()):
+        connection.execute(TERMS.update().where(TERMS.c.term.in_(chunk)).values(df=TERMS.c.df - 1))
+        connection.execute(TERMS.delete().where(TERMS.c.term.in_(chunk), TERMS.c.df <= 0))
+
+
+def _frequencies(connection, hashes: np.ndarray) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for chunk in _chunks(hashes.tolist()):
+        found.update(connection.execute(sa.select(TERMS.c.term, TERMS.c.df).where(TERMS.c.term.in_(chunk))).all())
+    return found

@@ -1,0 +1,63 @@
+"""The plugin's tables: the index of published articles and their stored neighbours.
+
+No foreign keys to the core's tables: the core deletes articles without
+knowing this plugin, and the page view joins ``articles``, so a row left
+pointing at a deleted article is simply never shown.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from site_core.db import UTCDateTime, db
+
+
+class IndexedArticle(db.Model):
+    """One published (possibly future-dated) article, as the ranking sees it."""
+
+    __tablename__ = "related_news_documents"
+
+    article_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    category_id: Mapped[int | None] = mapped_column(sa.Integer)
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    fingerprint: Mapped[str] = mapped_column(sa.String(32))  # of the analysed content
+    tags: Mapped[bytes] = mapped_column(sa.LargeBinary)  # int64 tag hashes
+    terms: Mapped[bytes] = mapped_column(sa.LargeBinary)  # int64 term hashes, sorted
+    weights: Mapped[bytes] = mapped_column(sa.LargeBinary)  # float32, the unit text vector
+
+
+class TermFrequency(db.Model):
+    """In how many indexed articles a term occurs (its IDF's input)."""
+
+    __tablename__ = "related_news_terms"
+
+    term: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    df: Mapped[int] = mapped_column(sa.Integer)
+
+
+class Neighbour(db.Model):
+    """One entry of an article's stored list, in display order (``rank`` 0 first).
+
+    ``fallback`` marks a list made of the latest articles of the same
+    category because nothing scored above the threshold.
+    """
+
+    __tablename__ = "related_news_neighbours"
+    __table_args__ = (sa.Index("ix_related_news_neighbours_neighbour", "neighbour_id"),)
+
+    article_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    rank: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
+    neighbour_id: Mapped[int] = mapped_column(sa.Integer)
+    score: Mapped[float] = mapped_column(sa.Float)
+    fallback: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+
+class State(db.Model):
+    """Small facts about the index: when it was built, with which settings."""
+
+    __tablename__ = "related_news_state"
+
+    key: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text)

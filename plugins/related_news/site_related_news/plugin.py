@@ -1,0 +1,80 @@
+"""The ``related_news`` plugin: settings, set-up, the widget and the change hook."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from site_core import Setting, Widget, hookimpl
+
+from . import caching, widget
+from .index import Config, rebuild, sync
+from .scoring import Params
+
+TITLE = "Tin liên quan"
+
+
+@hookimpl
+def site_plugin_settings():
+    return {
+        "title": Setting(TITLE, help="the widget's heading"),
+        "count": Setting(5, minimum=1, maximum=20, help="how many related articles to show"),
+        "threshold": Setting(Params.threshold, minimum=0.0, maximum=2.0,
+                             help="scores at or below this are not related; if none is above, "
+                                  "the latest articles of the same category are shown"),
+        "title_weight": Setting(Params.title_weight, minimum=0.0, maximum=20.0,
+                                help="a title word counts this many times a body word"),
+        "tags_weight": Setting(Params.tags_weight, minimum=0.0, maximum=5.0, help="weight of shared tags"),
+        "category_weight": Setting(Params.category_weight, minimum=0.0, maximum=5.0, help="weight of the same category"),
+        "unaccented_weight": Setting(Params.unaccented_weight, minimum=0.0, maximum=1.0,
+                                     help="weight of matching words without diacritics (0: off)"),
+        "max_terms": Setting(Params.max_terms, minimum=10, maximum=2000, help="terms kept per article"),
+        "exclude_categories": Setting([], help="names (or slugs) of categories never listed as related"),
+        "cache_seconds": Setting(300, minimum=0, help="cache each article's widget this long (0: off)"),
+        "position": Setting(200, minimum=0, help="place in the sidebar (lower first)"),
+    }
+
+
+@hookimpl
+def site_setup(app, plugin):
+    from . import models  # noqa: F401  (init-db creates the tables)
+    from .cli import make_group
+
+    for name in plugin.settings["exclude_categories"]:
+        if not isinstance(name, str):
+            raise ValueError(f"exclude_categories must be a list of category names, got {name!r}")
+    app.cli.add_command(make_group(plugin))
+
+
+@hookimpl
+def site_widgets(plugin):
+    return [Widget(
+        title=plugin.settings["title"],
+        template="related_news/widget.html",
+        context=widget.context,
+        position=plugin.settings["position"],
+        cache_seconds=plugin.settings["cache_seconds"],
+    )]
+
+
+@hookimpl
+def site_assets():
+    return ["related_news.css"]
+
+
+@hookimpl
+def site_article_changed(article, change, plugin):
+    """Update the stored lists this change touches (see :func:`.index.sync`)."""
+    changed = sync(_article_id(article), Config.from_settings(plugin.settings))
+    caching.forget(changed)
+
+
+@hookimpl
+def site_demo_data(app, plugin):
+    report = rebuild(Config.from_settings(plugin.settings))
+    caching.forget_all()
+    return f"{report.lists} danh sách tin liên quan cho {report.articles} bài viết"
+
+
+def _article_id(article) -> int:
+    """The id, also from a deleted (detached, possibly expired) article."""
+    identity = sa.inspect(article).identity
+    return identity[0] if identity else article.id

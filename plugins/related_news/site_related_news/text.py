@@ -1,0 +1,160 @@
+"""Vietnamese text to index terms.
+
+Vietnamese words are syllables separated by spaces, and most words have two
+syllables ("đại hội", "chính trị"), so an article's terms are its syllables
+and its pairs of neighbouring syllables. Before that, every syllable is put
+in one canonical spelling:
+
+- Unicode NFC and lower case;
+- one tone-mark placement: "hòa" and "hoà", "thủy" and "thuỷ", "khỏe" and
+  "khoẻ" are the same syllable typed two ways; the tone mark is taken off
+  and put back on the vowel :func:`syllable` chooses;
+- stop words (:mod:`site_related_news.stopwords`) are no terms of their own.
+
+Each term also has an unaccented twin ("~hoa binh"), so an article typed
+without diacritics still meets its accented relatives; the ranking gives
+those twins a smaller weight.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+from .stopwords import STOP_WORDS, UNACCENTED_STOP_WORDS
+
+# Combining tone marks: huyền, sắc, hỏi, ngã, nặng.
+TONE_MARKS = frozenset("\u0300\u0301\u0309\u0303\u0323")
+VOWELS = frozenset("aăâeêioôơuưy")
+MARKED_VOWELS = frozenset("ăâêôơư")
+# Two-vowel rhymes whose tone goes on the second vowel when nothing follows.
+SECOND_VOWEL_RHYMES = frozenset({"oa", "oe", "uy"})
+UNACCENTED_PREFIX = "~"
+
+PHRASE_BREAK = re.compile(r"[.,;:!?…()\[\]{}<>\"“”‘’'«»/\\|\-–—•·*+=#%&@\n\r\t]+")
+WORD = re.compile(r"[^\W\d_]+")  # letters only: numbers say little about a topic
+TAG_WORD = re.compile(r"[^\W_]+")  # tags keep their numbers ("Nhiệm kỳ 2020-2025")
+
+
+def syllable(word: str) -> str:
+    """The canonical spelling of one syllable: NFC, lower case, one tone placement.
+
+    >>> syllable("HÒA") == syllable("hoà") == "hoà"
+    True
+    """
+    letters = unicodedata.normalize("NFD", word.lower())
+    tone = next((ch for ch in letters if ch in TONE_MARKS), None)
+    base = unicodedata.normalize("NFC", "".join(ch for ch in letters if ch not in TONE_MARKS))
+    if tone is None:
+        return base
+    at = _tone_position(base)
+    if at is None:
+        return base
+    return unicodedata.normalize("NFC", base[: at + 1] + tone + base[at + 1:])
+
+
+def _tone_position(base: str) -> int | None:
+    """Where the tone mark goes in a toneless syllable ("hoa" -> the "a")."""
+    vowels = [i for i, ch in enumerate(base) if ch in VOWELS]
+    if not vowels:
+        return None
+    # "qu" and "gi" before another vowel: the u/i belongs to the consonant.
+    if len(vowels) > 1 and vowels[0] == 1 and base[:2] in ("qu", "gi"):
+        vowels = vowels[1:]
+    nucleus = [vowels[0]]
+    for i in vowels[1:]:
+        if i != nucleus[-1] + 1:
+            break
+        nucleus.append(i)
+    marked = [i for i in nucleus if base[i] in MARKED_VOWELS]
+    if marked:
+        return marked[-1]  # "ươ" takes it on the ơ
+    if len(nucleus) == 1:
+        return nucleus[0]
+    if nucleus[-1] < len(base) - 1:
+        return nucleus[-1]  # a final consonant follows: "hoàn", "huỳnh"
+    if len(nucleus) == 3:
+        return nucleus[1]  # "ngoài", "xoáy"
+    if base[nucleus[0]] + base[nucleus[1]] in SECOND_VOWEL_RHYMES:
+        return nucleus[1]  # "hoà", "khoẻ", "thuỷ"
+    return nucleus[0]  # "hài", "mùa", "cháo"
+
+
+def unaccented(text: str) -> str:
+    """``text`` without any diacritics: "Đại hội" -> "dai hoi"."""
+    letters = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in letters if not unicodedata.combining(ch))
+
+
+STOP = frozenset(syllable(w) for w in STOP_WORDS)
+UNACCENTED_STOP = frozenset(UNACCENTED_STOP_WORDS)
+
+
+class Analyzer:
+    """Turns text into weighted-free term counts; remembers every syllable it saw.
+
+    One analyzer is meant to be reused: the canonical spelling of each
+    distinct word is computed once (a news site has a few thousand).
+    """
+
+    def __init__(self, bigrams: bool = True, unaccented_twins: bool = True,
+                 normalise_tones: bool = True, stop_words: bool = True) -> None:
+        self.bigrams = bigrams
+        self.unaccented_twins = unaccented_twins
+        self.normalise_tones = normalise_tones
+        self.stop_words = stop_words
+        self._words: dict[str, tuple[str, str, bool]] = {}
+
+    def _word(self, word: str) -> tuple[str, str, bool]:
+        """(canonical syllable, unaccented syllable, is a stop word)."""
+        found = self._words.get(word)
+        if found is None:
+            key = syllable(word) if self.normalise_tones else word
+            plain = unaccented(key)
+            stop = self.stop_words and (key in STOP or (key == plain and key in UNACCENTED_STOP))
+            found = self._words[word] = (key, plain, stop)
+        return found
+
+    def typed_without_diacritics(self, text: str) -> bool:
+        """Whether ``text`` is Vietnamese typed without diacritics ("Dai hoi chi bo").
+
+        Written Vietnamese has diacritics on most syllables; below one in
+        ten (over at least 20 words), the text was typed without them.
+        """
+        words = WORD.findall(unicodedata.normalize("NFC", text).lower())
+        if len(words) < 20:
+            return False
+        marked = sum(1 for w in words if not w.isascii())
+        return marked < 0.1 * len(words)
+
+    def terms(self, text: str, accents: bool = True) -> Counter:
+        """Term counts of ``text``: syllables, syllable pairs and their unaccented twins.
+
+        ``accents=False`` (text typed without diacritics) gives the
+        unaccented terms only: its plain spellings mean nothing more.
+        """
+        counts: Counter = Counter()
+        text = unicodedata.normalize("NFC", text).lower()
+        twins = self.unaccented_twins or not accents
+        for phrase in PHRASE_BREAK.split(text):
+            previous = None
+            for word in WORD.findall(phrase):
+                current = self._word(word)
+                key, plain, stop = current
+                if not stop:
+                    if accents:
+                        counts[key] += 1
+                    if twins:
+                        counts[UNACCENTED_PREFIX + plain] += 1
+                if self.bigrams and previous is not None and not (stop and previous[2]):
+                    if accents:
+                        counts[previous[0] + " " + key] += 1
+                    if twins:
+                        counts[UNACCENTED_PREFIX + previous[1] + " " + plain] += 1
+                previous = current
+        return counts
+
+    def tag(self, name: str) -> str:
+        """A tag's matching key: canonical, unaccented ("Hoà bình" = "hoa binh")."""
+        words = TAG_WORD.findall(unicodedata.normalize("NFC", name).lower())
+        return " ".join(unaccented(self._word(w)[0]) for w in words) or name.strip().lower()
