@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from site_core.cache import cache
 
+from . import store
 from .models import days
 from .periods import Periods
 
@@ -87,10 +88,7 @@ def forget_finished(today: dt.date) -> None:
 
 
 def today_counts(connection, today: dt.date) -> Counts:
-    row = connection.execute(
-        sa.select(days.c.visits, days.c.page_views, days.c.bot_views).where(days.c.day == today)
-    ).first()
-    return Counts(*row) if row else Counts()
+    return Counts(*store.today_counts(connection, today))
 
 
 def figures(connection, today: dt.date, initial_total: int, *, live: Counts | None = None,

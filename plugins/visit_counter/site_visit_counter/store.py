@@ -1,7 +1,9 @@
 """The counter's writes, each one atomic statement (``INSERT … ON CONFLICT``).
 
 No count is read into Python and written back: the database adds, so
-concurrent workers lose nothing, on SQLite and PostgreSQL alike.
+concurrent workers lose nothing, on SQLite and PostgreSQL alike. The
+statements of every page view are hand-written SQL (:mod:`.sql`); the rare
+ones (cleanup, import) use SQLAlchemy's constructs.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import secrets
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from . import sql
 from .models import days, salts, visitors
 
 
@@ -25,13 +28,7 @@ def _insert(connection, table):
 
 def bump_day(connection, day: dt.date, *, visits: int = 0, page_views: int = 0, bot_views: int = 0):
     """Add to ``day``'s counts and return its row (visits, page_views, bot_views) after."""
-    amounts = {"visits": visits, "page_views": page_views, "bot_views": bot_views}
-    statement = _insert(connection, days).values(day=day, **amounts)
-    statement = statement.on_conflict_do_update(
-        index_elements=["day"],
-        set_={name: days.c[name] + statement.excluded[name] for name in amounts if amounts[name]},
-    ).returning(days.c.visits, days.c.page_views, days.c.bot_views)
-    return connection.execute(statement).one()
+    return sql.BUMP_DAY(connection, day=day, visits=visits, page_views=page_views, bot_views=bot_views).one()
 
 
 def touch_visitor(connection, key: str, now: int, window_seconds: int) -> bool:
@@ -43,24 +40,19 @@ def touch_visitor(connection, key: str, now: int, window_seconds: int) -> bool:
     so of two racing page views exactly one sees its own token come back.
     """
     token = secrets.randbits(62)
-    statement = _insert(connection, visitors).values(key=key, last_seen=now, visit=token)
-    old = visitors.c
-    statement = statement.on_conflict_do_update(
-        index_elements=["key"],
-        set_={
-            "visit": sa.case((old.last_seen < now - window_seconds, statement.excluded.visit),
-                             else_=old.visit),
-            "last_seen": sa.case((old.last_seen > now, old.last_seen), else_=now),
-        },
-    ).returning(visitors.c.visit)
-    return connection.execute(statement).scalar() == token
+    stored = sql.TOUCH_VISITOR(connection, key=key, now=now, token=token, cutoff=now - window_seconds).scalar()
+    return stored == token
 
 
 def online(connection, now: int, minutes: int) -> int:
     """Visitors seen in the last ``minutes`` minutes."""
-    return connection.execute(
-        sa.select(sa.func.count()).select_from(visitors).where(visitors.c.last_seen >= now - minutes * 60)
-    ).scalar()
+    return sql.ONLINE(connection, since=now - minutes * 60).scalar()
+
+
+def today_counts(connection, day: dt.date) -> tuple[int, int, int]:
+    """``day``'s (visits, page_views, bot_views), zeros if nobody came."""
+    row = sql.TODAY(connection, day=day).first()
+    return tuple(row) if row else (0, 0, 0)
 
 
 def cleanup(connection, now: int, keep_seconds: int, oldest_salt: dt.date) -> tuple[int, int]:

@@ -1,0 +1,52 @@
+"""Hand-written SQL for the statements run on every page view.
+
+Building an ``INSERT … ON CONFLICT`` construct costs about a millisecond of
+Python per call (``excluded`` copies the table), more than the database
+work itself. These statements are written once, in the SQL that SQLite and
+PostgreSQL share, and handed straight to the driver.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+
+
+class Statement:
+    """One SQL statement with ``:name`` parameters, for SQLite (as is) or psycopg."""
+
+    def __init__(self, text: str):
+        self.text = " ".join(text.split())
+        self.pyformat = _NAMED.sub(r"%(\1)s", self.text)
+
+    def __call__(self, connection, **params):
+        if connection.dialect.name == "sqlite":
+            params = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
+            return connection.exec_driver_sql(self.text, params)
+        return connection.exec_driver_sql(self.pyformat, params)
+
+
+BUMP_DAY = Statement("""
+    INSERT INTO visit_counter_days (day, visits, page_views, bot_views)
+    VALUES (:day, :visits, :page_views, :bot_views)
+    ON CONFLICT (day) DO UPDATE SET
+        visits = visit_counter_days.visits + excluded.visits,
+        page_views = visit_counter_days.page_views + excluded.page_views,
+        bot_views = visit_counter_days.bot_views + excluded.bot_views
+    RETURNING visits, page_views, bot_views
+""")
+
+TOUCH_VISITOR = Statement("""
+    INSERT INTO visit_counter_visitors (key, last_seen, visit) VALUES (:key, :now, :token)
+    ON CONFLICT (key) DO UPDATE SET
+        visit = CASE WHEN visit_counter_visitors.last_seen < :cutoff
+                     THEN excluded.visit ELSE visit_counter_visitors.visit END,
+        last_seen = CASE WHEN visit_counter_visitors.last_seen > excluded.last_seen
+                         THEN visit_counter_visitors.last_seen ELSE excluded.last_seen END
+    RETURNING visit
+""")
+
+ONLINE = Statement("SELECT count(*) FROM visit_counter_visitors WHERE last_seen >= :since")
+
+TODAY = Statement("SELECT visits, page_views, bot_views FROM visit_counter_days WHERE day = :day")
