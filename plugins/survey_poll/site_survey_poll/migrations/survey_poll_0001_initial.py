@@ -1,4 +1,4 @@
-"""The survey poll's tables: polls, options with tallies, votes, choices, rate buckets.
+"""The survey poll's tables: polls, options (with tallies), ballots, choices, rate buckets.
 
 Revision ID: survey_poll_0001
 Revises:
@@ -28,15 +28,6 @@ def upgrade():
         sa.Column("closes_at", sa.DateTime(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        if_not_exists=True,
-    )
-    op.create_table(
-        "poll_rate",
-        sa.Column("poll_id", sa.Integer(), nullable=False),
-        sa.Column("address_key", sa.String(length=64), nullable=False),
-        sa.Column("bucket", sa.BigInteger(), nullable=False),
-        sa.Column("votes", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("poll_id", "address_key", "bucket"),
         if_not_exists=True,
     )
     op.create_table(
@@ -74,13 +65,22 @@ def upgrade():
         if_not_exists=True,
     )
     op.create_index("ix_poll_choices_option_id", "poll_choices", ["option_id"], if_not_exists=True)
+    op.create_table(
+        "poll_rate",
+        sa.Column("poll_id", sa.Integer(), nullable=False),
+        sa.Column("address_key", sa.String(length=64), nullable=False),
+        sa.Column("bucket", sa.BigInteger(), nullable=False),
+        sa.Column("votes", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("poll_id", "address_key", "bucket"),
+        if_not_exists=True,
+    )
 
 
 def downgrade():
+    op.drop_table("poll_rate")
     op.drop_index("ix_poll_choices_option_id", table_name="poll_choices")
     op.drop_table("poll_choices")
     op.drop_table("poll_votes")
     op.drop_index("ix_poll_options_poll", table_name="poll_options")
     op.drop_table("poll_options")
-    op.drop_table("poll_rate")
     op.drop_table("poll_polls")
