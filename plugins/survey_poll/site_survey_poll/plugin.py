@@ -20,7 +20,7 @@ def site_plugin_settings():
         "results_cache_seconds": Setting(60, minimum=0, maximum=86400,
                                          help="how long results are cached (a vote clears its poll's entry)"),
         "voter_cookie_days": Setting(365, minimum=1, maximum=3650, help="lifetime of the voter cookie"),
-        "position": Setting(200, minimum=0, help="place in the sidebar (smaller = higher)"),
+        "position": Setting(100, minimum=0, help="place in the sidebar (smaller = higher)"),
     }
 
 

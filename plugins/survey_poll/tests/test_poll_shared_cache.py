@@ -80,3 +80,12 @@ def test_by_default_the_form_and_its_token_are_in_the_page(site_app_factory, kit
         create_poll(PollSpec(kit.QUESTION, kit.OPTIONS))
     html = app.test_client().get("/").get_data(as_text=True)
     assert 'name="csrf_token"' in widget_of(html) and "data-poll-fragment" not in html
+
+
+def test_an_article_page_carries_no_token_either(site_client, site_app, poll, make_article):
+    article = make_article(site_app, title="Đại hội chi bộ nhiệm kỳ mới", body="<p>Nội dung.</p>")
+    page = site_client.get(f"/bai-viet/{article.slug}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-widget="survey_poll"' in html
+    assert "csrf_token" not in html and "data-poll-fragment" in html
+    assert not any(h.startswith("session=") for h in page.headers.getlist("Set-Cookie"))

@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-from werkzeug.datastructures import MultiDict
 
 from site_core import clock
 
