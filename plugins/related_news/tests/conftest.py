@@ -1,6 +1,89 @@
+"""Fixtures for the related-news tests: the plugin alone, and ways to change articles."""
+import re
+
 import pytest
+
+TOPICS = {
+    "bóng chuyền": ("Giải bóng chuyền cán bộ {n}",
+                    "Các đội bóng chuyền thi đấu sôi nổi trên sân vận động. Vận động viên bóng chuyền "
+                    "giành giải nhất hội thao."),
+    "tiêm chủng": ("Tiêm vắc xin phòng dịch đợt {n}",
+                   "Cán bộ được tiêm vắc xin phòng dịch COVID-19. Ngành y tế tổ chức tiêm chủng an toàn, "
+                   "khai báo y tế đầy đủ."),
+    "đại hội": ("Đại hội chi bộ nhiệm kỳ mới {n}",
+                "Đại hội chi bộ bầu chi ủy, bí thư chi bộ nhiệm kỳ mới. Đảng viên thảo luận văn kiện đại hội."),
+}
 
 
 @pytest.fixture
 def site_config():
     return {"PLUGINS": {"enabled": ["related_news"], "related_news": {"cache_seconds": 0}}}
+
+
+@pytest.fixture
+def topics():
+    """topic -> (title template, body text) of the hand-made articles."""
+    return TOPICS
+
+
+@pytest.fixture
+def publish(site_app, make_article):
+    """publish(topic, n=..., **fields): an article on one of the TOPICS (or your own fields)."""
+    counter = iter(range(1, 10_000))
+
+    def make(topic=None, app=None, **fields):
+        number = next(counter)
+        if topic is not None:
+            title, body = TOPICS[topic]
+            fields.setdefault("title", title.format(n=number))
+            fields.setdefault("body", f"<p>{body}</p>")
+        fields.setdefault("category", "Tin hoạt động")
+        return make_article(app or site_app, **fields)
+
+    return make
+
+
+@pytest.fixture
+def edit(site_app):
+    """edit(article, **changes): save new fields over an article, commit, notify plugins."""
+    from site_core.articles import Article, ArticleInput, notify_change, save_article
+    from site_core.db import db
+
+    def change(article, app=None, **changes):
+        with (app or site_app).app_context():
+            current = db.session.get(Article, article.id)
+            fields = {"title": current.title, "body": current.body_html, "category":
+                      current.category.name if current.category else None,
+                      "tags": tuple(t.name for t in current.tags), "status": current.status,
+                      "published_at": current.published_at, **changes}
+            saved, what = save_article(ArticleInput(**fields), existing=current)
+            db.session.commit()
+            notify_change(saved, what)
+            return what
+
+    return change
+
+
+@pytest.fixture
+def delete(site_app):
+    from site_core.articles import Article, delete_article, notify_change
+    from site_core.db import db
+
+    def remove(article, app=None):
+        with (app or site_app).app_context():
+            current = db.session.get(Article, article.id)
+            delete_article(current)
+            db.session.commit()
+            notify_change(current, "deleted")
+
+    return remove
+
+
+@pytest.fixture
+def shown(render_widget):
+    """shown(article): the ids the widget lists on the article's page, in order."""
+    def ids(article, app=None):
+        html = render_widget("related_news", article=article, app=app)
+        return [int(i) for i in re.findall(r'data-article-id="(\d+)"', html)]
+
+    return ids

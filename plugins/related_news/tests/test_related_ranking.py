@@ -1,0 +1,131 @@
+"""The ranking on small hand-made sets where the answer is obvious."""
+import dataclasses
+
+from site_related_news.scoring import ArticleText, Corpus, Params, index_all
+
+SPORT = "Các đội bóng chuyền thi đấu sôi nổi trên sân vận động. Vận động viên giành giải nhất hội thao."
+VACCINE = "Cán bộ được tiêm vắc xin phòng dịch COVID-19. Ngành y tế tổ chức tiêm chủng an toàn cho học viên."
+CONGRESS = "Đại hội chi bộ bầu chi ủy, bí thư chi bộ nhiệm kỳ mới. Đảng viên thảo luận văn kiện đại hội."
+LIBRARY = "Thư viện bổ sung sách, báo, tạp chí phục vụ bạn đọc. Phòng đọc mở cửa cả ngày thứ bảy."
+
+
+def article(id, title, text, category="Tin hoạt động", day=0, tags=(), excluded=False):
+    return ArticleText(id, title, text, category, 1_600_000_000 + day * 86_400, tags, excluded)
+
+
+def ranked(articles, of, params=Params(), size=5):
+    """The ids in ``of``'s list, best first, and whether it is the fallback."""
+    docs, _ = index_all(articles, params)
+    corpus = Corpus(docs, params)
+    row = corpus.position[of]
+    entries = corpus.neighbours(row, corpus.scores([row])[0], size)
+    return [i for i, _, _ in entries], bool(entries) and entries[0][2]
+
+
+SITE = [
+    article(1, "Giải bóng chuyền cán bộ, viên chức", SPORT, day=1),
+    article(2, "Hội thao bóng chuyền chào mừng ngày thành lập", SPORT, day=2),
+    article(3, "Bóng chuyền nữ giành giải nhất", SPORT, day=3),
+    article(4, "Tiêm vắc xin phòng COVID-19 cho cán bộ", VACCINE, day=4),
+    article(5, "Tiêm chủng mũi nhắc lại", VACCINE, day=5),
+    article(6, "Đại hội chi bộ Khoa Xây dựng Đảng", CONGRESS, day=6),
+    article(7, "Đại hội chi bộ Phòng Đào tạo", CONGRESS, day=7),
+    article(8, "Thư viện mở cửa ngày thứ bảy", LIBRARY, category="Thông báo", day=8),
+]
+
+
+def test_articles_on_the_same_subject_come_first():
+    related, fallback = ranked(SITE, of=1)
+    assert not fallback
+    assert set(related[:2]) == {2, 3}
+
+
+def test_never_the_article_itself():
+    for item in SITE:
+        related, _ = ranked(SITE, of=item.id, size=10)
+        assert item.id not in related
+
+
+def test_unrelated_articles_stay_out_of_the_list():
+    related, _ = ranked(SITE, of=6)
+    assert related == [7]
+
+
+def test_title_words_weigh_more_than_body_words():
+    shared = "Hội nghị tổng kết công tác thi đua khen thưởng"
+    site = [
+        article(1, shared, VACCINE + " " + SPORT),
+        article(2, shared, LIBRARY + " " + CONGRESS),  # the same title, a different body
+        article(3, "Thông tin tuần này", shared + ". " + LIBRARY + " " + CONGRESS),  # the words in the body
+        article(4, "Thư viện mở cửa", LIBRARY), article(5, "Bóng chuyền", SPORT),
+    ]
+    related, _ = ranked(site, of=1, params=Params(tags_weight=0, category_weight=0, threshold=0))
+    assert related.index(2) < related.index(3)
+
+
+def test_both_tone_placements_find_each_other():
+    hoa = "Lễ hội hòa bình, hữu nghị tại huyện Hoằng Hóa: khỏe mạnh, thủy chung. " * 3
+    site = [
+        article(1, "Lễ hội hòa bình ở Hoằng Hóa", hoa),
+        article(2, "Lễ hội hoà bình ở Hoằng Hoá", hoa.replace("hòa", "hoà").replace("Hóa", "Hoá")
+                .replace("khỏe", "khoẻ").replace("thủy", "thuỷ")),
+        article(3, "Thư viện mở cửa", LIBRARY), article(4, "Bóng chuyền", SPORT),
+        article(5, "Tiêm vắc xin", VACCINE),
+    ]
+    params = Params(unaccented_weight=0.0)  # tone normalisation alone must do it
+    related, fallback = ranked(site, of=2, params=params)
+    assert related[0] == 1 and not fallback
+
+
+def test_an_article_typed_without_diacritics_finds_its_accented_relatives():
+    plain = ("Cac doi bong chuyen thi dau soi noi tren san van dong. Van dong vien gianh giai nhat hoi thao. "
+             "Bong chuyen la mon the thao duoc yeu thich.")
+    site = SITE + [article(9, "Giai bong chuyen nam nu", plain, day=9)]
+    related, fallback = ranked(site, of=9)
+    assert not fallback and set(related[:3]) == {1, 2, 3}
+    _, fallback = ranked(site, of=9, params=dataclasses.replace(Params(), unaccented_weight=0.0))
+    assert fallback  # without unaccented matching nothing is related
+
+
+def test_shared_tags_break_a_tie_and_tags_match_however_typed():
+    site = [
+        article(1, "Hội thao", SPORT, tags=["Hòa bình"]),
+        article(2, "Hội thao", SPORT, day=2),
+        article(3, "Hội thao", SPORT, day=1, tags=["hoà bình"]),  # older, but shares the tag
+        article(4, "Thư viện", LIBRARY), article(5, "Tiêm vắc xin", VACCINE),
+    ]
+    related, _ = ranked(site, of=1)
+    assert related[:2] == [3, 2]
+
+
+def test_equal_scores_list_the_newest_first():
+    site = [article(i, "Hội thao bóng chuyền", SPORT, day=i) for i in range(1, 5)]
+    site += [article(5, "Thư viện", LIBRARY), article(6, "Tiêm vắc xin", VACCINE)]
+    related, _ = ranked(site, of=1)
+    assert related == [4, 3, 2]
+
+
+def test_when_nothing_is_related_the_latest_of_the_same_category_are_shown():
+    site = SITE + [
+        article(10, "Lịch nghỉ Tết", "Nhà trường nghỉ Tết Nguyên đán theo quy định.", category="Thông báo", day=20),
+        article(11, "Danh bạ điện thoại", "Số điện thoại các đơn vị trong trường.", category="Thông báo", day=30),
+    ]
+    related, fallback = ranked(site, of=10)
+    assert fallback
+    assert related == [11, 8]  # same category, newest first, never itself
+
+
+def test_excluded_articles_are_never_listed_not_even_as_fallback():
+    site = [dataclasses.replace(a, excluded=a.id == 2) for a in SITE]
+    related, _ = ranked(site, of=1, size=10)
+    assert 2 not in related and 3 in related
+    alone = [article(1, "Thư viện", LIBRARY, category="Thông báo"),
+             article(2, "Bóng chuyền", SPORT, category="Thông báo", excluded=True)]
+    assert ranked(alone, of=1) == ([], False)
+
+
+def test_the_threshold_decides_what_counts_as_related():
+    low, _ = ranked(SITE, of=1, params=Params(threshold=0.0), size=10)
+    high, fallback = ranked(SITE, of=1, params=Params(threshold=1.9), size=10)
+    assert len(low) > 2
+    assert fallback and set(high) <= {2, 3, 4, 5, 6, 7}  # the category's latest, not the scores

@@ -1,0 +1,157 @@
+"""Stored lists follow the site: publish, edit, unpublish, delete, scheduled articles."""
+import datetime as dt
+
+import sqlalchemy as sa
+
+from site_core import clock
+
+UTC = dt.timezone.utc
+
+
+def stored(app, article):
+    """The stored list (ids, any status), as the index keeps it."""
+    from site_core.db import db
+    from site_related_news.models import Neighbour
+
+    with app.app_context():
+        return list(db.session.scalars(sa.select(Neighbour.neighbour_id)
+                                       .where(Neighbour.article_id == article.id).order_by(Neighbour.rank)))
+
+
+def test_a_new_article_gets_its_list_and_joins_the_older_articles_lists(site_app, publish, shown):
+    first = publish("bóng chuyền")
+    other = publish("tiêm chủng")
+    assert shown(first) == [other.id]  # nothing related yet: the latest of the category
+    second = publish("bóng chuyền")
+    assert shown(second) == [first.id]
+    assert shown(first) == [second.id]  # the older article's list was updated too
+
+
+def test_lists_never_hold_the_article_itself_or_drafts(site_app, publish, shown):
+    articles = [publish("bóng chuyền") for _ in range(3)]
+    draft = publish("bóng chuyền", status="draft")
+    for article in articles:
+        assert article.id not in shown(article)
+        assert draft.id not in shown(article)
+    assert draft.id not in stored(site_app, articles[0])
+
+
+def test_an_edit_moves_the_article_to_its_new_neighbours(site_app, publish, edit, shown, topics):
+    sport = [publish("bóng chuyền") for _ in range(2)]
+    vaccine = [publish("tiêm chủng") for _ in range(2)]
+    moving = publish("bóng chuyền")
+    assert moving.id in shown(sport[0])
+    title, body = topics["tiêm chủng"]
+    edit(moving, title=title.format(n=99), body=f"<p>{body}</p>")
+    assert moving.id not in shown(sport[0]) and moving.id not in shown(sport[1])
+    assert moving.id in shown(vaccine[0]) and moving.id in shown(vaccine[1])
+    assert set(shown(moving)[:2]) == {v.id for v in vaccine}
+
+
+def test_a_new_title_shows_in_the_neighbours_widgets(site_app, publish, edit, render_widget):
+    one, two = publish("đại hội"), publish("đại hội")
+    edit(two, title="Đại hội chi bộ Phòng Quản trị thành công tốt đẹp")
+    assert "Đại hội chi bộ Phòng Quản trị thành công tốt đẹp" in render_widget("related_news", article=one)
+
+
+def test_a_deleted_article_leaves_every_list_and_the_next_best_takes_its_place(
+        site_app, publish, delete, shown):
+    sport = [publish("bóng chuyền") for _ in range(3)]
+    publish("tiêm chủng")
+    assert set(shown(sport[0])[:2]) == {sport[1].id, sport[2].id}
+    delete(sport[1])
+    assert sport[1].id not in stored(site_app, sport[0])
+    assert shown(sport[0])[0] == sport[2].id
+
+
+def test_an_unpublished_article_leaves_the_lists_and_comes_back_when_republished(
+        site_app, publish, edit, shown):
+    one, two = publish("đại hội"), publish("đại hội")
+    assert edit(two, status="draft") == "unpublished"
+    assert two.id not in stored(site_app, one)
+    assert stored(site_app, two) == []
+    assert edit(two, status="published") == "published"
+    assert shown(one)[0] == two.id
+
+
+def test_a_scheduled_article_appears_when_its_time_comes_without_any_hook(site_app, publish, shown):
+    now = dt.datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+    clock.freeze(site_app, now)
+    today = publish("bóng chuyền", published_at=now - dt.timedelta(hours=1))
+    scheduled = publish("bóng chuyền", published_at=now + dt.timedelta(days=1))
+    assert scheduled.id in stored(site_app, today)  # stored already...
+    assert scheduled.id not in shown(today)  # ...but not shown before its time
+    clock.freeze(site_app, now + dt.timedelta(days=1, minutes=1))
+    assert shown(today) == [scheduled.id]
+
+
+def test_with_nothing_related_the_latest_of_the_same_category_are_shown(site_app, publish, render_widget, shown):
+    clock.freeze(site_app, dt.datetime(2024, 5, 10, tzinfo=UTC))
+    day = lambda n: dt.datetime(2024, 5, n, tzinfo=UTC)  # noqa: E731
+    older = publish("tiêm chủng", category="Thông báo", published_at=day(1))
+    newer = publish("đại hội", category="Thông báo", published_at=day(2))
+    publish("bóng chuyền", category="Thể thao", published_at=day(3))
+    lonely = publish(title="Lịch nghỉ Tết Nguyên đán", body="<p>Nhà trường nghỉ Tết theo quy định.</p>",
+                     category="Thông báo", published_at=day(4))
+    assert shown(lonely) == [newer.id, older.id]
+    assert 'data-kind="latest"' in render_widget("related_news", article=lonely)
+    latest = publish("đại hội", category="Thông báo", published_at=day(5))
+    assert shown(lonely)[0] == latest.id  # the fallback list keeps up with new articles
+    related = publish(title="Lịch nghỉ Tết Dương lịch", category="Thể thao", published_at=day(6),
+                      body="<p>Nhà trường nghỉ Tết Dương lịch theo quy định, lịch nghỉ Tết của cán bộ.</p>")
+    assert shown(lonely) == [related.id]  # something related now: no more fallback
+    assert 'data-kind="related"' in render_widget("related_news", article=lonely)
+
+
+def test_excluded_categories_are_never_listed(site_app_factory, publish, shown):
+    app = site_app_factory({"PLUGINS": {"enabled": ["related_news"], "related_news": {
+        "cache_seconds": 0, "exclude_categories": ["thong bao"]}}})
+    reader = publish("bóng chuyền", app=app)
+    notice = publish("bóng chuyền", app=app, category="Thông báo")
+    other = publish("bóng chuyền", app=app)
+    assert shown(reader, app=app) == [other.id]
+    assert notice.id not in shown(other, app=app)
+    assert shown(notice, app=app)  # its own page still lists related articles
+
+
+def test_concurrent_updates_of_the_index_see_each_other(site_app, publish, shown, topics, caplog):
+    """Three articles saved at once: their syncs run together and none is lost."""
+    import threading
+
+    from site_core.articles import ArticleInput, notify_change, save_article
+    from site_core.db import db
+
+    first = publish("đại hội")
+    title, body = topics["đại hội"]
+    with site_app.app_context():  # saved one by one; announced below, all at once
+        saved = []
+        for n in range(3):
+            article, change = save_article(ArticleInput(title=title.format(n=n), body=body,
+                                                        category="Tin hoạt động"))
+            db.session.commit()
+            saved.append((article.id, change))
+    errors = []
+
+    def announce(article_id, change):
+        from site_core.articles import Article
+
+        try:
+            with site_app.app_context():
+                notify_change(db.session.get(Article, article_id), change)
+        except Exception as error:  # pragma: no cover - shown by the assert below
+            errors.append(error)
+
+    threads = [threading.Thread(target=announce, args=pair) for pair in saved]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # the core logs a failed hook
+    ids = {first.id} | {article_id for article_id, _ in saved}
+    for article_id in ids:
+        with site_app.app_context():
+            from site_core.articles import Article
+
+            article = db.session.get(Article, article_id)
+            assert set(shown(article)) == ids - {article_id}
