@@ -1,0 +1,55 @@
+"""gunicorn settings for site_core: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+gunicorn reads this file from the working directory by default, so a plain
+``gunicorn wsgi:app`` from the repository root uses it too. Every value can
+be overridden on the command line (``-w 8``, ``-b 0.0.0.0:8000``) or by the
+environment variables below. See docs/deployment.md.
+
+- ``SITE_BIND``: where to listen (default ``127.0.0.1:8000``: behind nginx
+  on the same host). A Unix socket is ``unix:/run/site/gunicorn.sock``.
+- ``WEB_CONCURRENCY``: number of worker processes (default: 2 per CPU
+  available to this process, plus one).
+- ``SITE_PRELOAD``: ``1`` (default) imports the app once in the master
+  before forking (less memory, start-up errors stop the master at once);
+  ``0`` imports it in every worker.
+"""
+import os
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may use (containers, taskset)
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+bind = os.environ.get("SITE_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * _cpus() + 1)
+preload_app = os.environ.get("SITE_PRELOAD", "1") != "0"
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+# X-Forwarded-Proto is trusted from these addresses only (nginx on this host).
+# Client addresses come from the app's TRUSTED_PROXY_COUNT (Werkzeug's ProxyFix).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def post_fork(server, worker):
+    """Give each worker its own database connections.
+
+    With ``preload_app`` the app (and its SQLAlchemy engines) was built in
+    the master; a pooled connection inherited across ``fork`` would be
+    shared by two processes. ``dispose(close=False)`` drops the inherited
+    pool without closing the master's sockets, so each worker opens fresh
+    connections on first use.
+    """
+    app = getattr(server.app, "callable", None) if server.cfg.preload_app else None
+    if app is None or not hasattr(app, "app_context"):
+        return
+    from site_core.db import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)

@@ -1,0 +1,163 @@
+"""Caching across workers: Redis shared by every worker, counts exact with the cache on.
+
+Two apps on one database stand for two gunicorn workers. With
+``CACHE_TYPE = "RedisCache"`` what one renders or clears, the other sees;
+the counter and the poll never lose a count to a cached fragment. The Redis
+tests skip, saying why, when no Redis server answers on loopback.
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from html.parser import HTMLParser
+
+import pytest
+
+REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 reader/{n}"
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis server on loopback (``SITE_TEST_REDIS_URL``), or a skip that says why."""
+    redis = pytest.importorskip("redis", reason="the redis client is not installed")
+    url = os.environ.get("SITE_TEST_REDIS_URL", REDIS_DEFAULT)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"no Redis server reachable at {url}: {error}")
+    return url
+
+
+@pytest.fixture
+def redis_cache(redis_url):
+    """Cache settings for a Redis of our own: a fresh key prefix, its keys deleted afterwards."""
+    import redis
+
+    prefix = f"site-core-test-{uuid.uuid4().hex[:12]}:"
+    yield {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_KEY_PREFIX": prefix}
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+
+
+@pytest.fixture(params=["SimpleCache", "RedisCache"])
+def any_cache(request):
+    if request.param == "SimpleCache":
+        return {"CACHE_TYPE": "SimpleCache"}
+    return request.getfixturevalue("redis_cache")
+
+
+def workers(site_app_factory, config: dict, count: int = 2) -> list:
+    """``count`` apps on one database: the first creates it, the others join."""
+    first = site_app_factory(config)
+    same = {**config, "SQLALCHEMY_DATABASE_URI": first.config["SQLALCHEMY_DATABASE_URI"]}
+    return [first, *(site_app_factory(same, create_tables=False) for _ in range(count - 1))]
+
+
+class Attributes(HTMLParser):
+    def __init__(self, html: str):
+        super().__init__()
+        self.found: list[dict] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append(dict(attrs))
+
+    def numbers(self, key: str, value: str) -> dict[str, int]:
+        return {a[key]: int(a[value]) for a in self.found if key in a and value in a}
+
+
+# --- widget fragments ----------------------------------------------------------------
+
+RENDERS = '''
+    import os
+    from markupsafe import Markup
+    from site_core import Widget, hookimpl
+
+    def render(page):
+        with open(os.environ["RENDER_LOG"], "a") as log:
+            log.write("x")
+        return Markup('<p class="rendered">{}</p>').format(os.environ["WORKER_NAME"])
+
+    @hookimpl
+    def site_widgets():
+        return [Widget(title="Đếm lần vẽ", render=render, cache_seconds=60, cache_key=lambda page: "site")]
+'''
+
+
+def test_a_widget_fragment_rendered_by_one_worker_is_served_by_another_from_redis(
+        install_plugin, site_app_factory, redis_cache, tmp_path, monkeypatch):
+    log = tmp_path / "renders.txt"
+    monkeypatch.setenv("RENDER_LOG", str(log))
+    name = f"renders_{uuid.uuid4().hex[:6]}"
+    install_plugin(name, RENDERS)
+    first, second = workers(site_app_factory, {"PLUGINS": {"enabled": [name]}, **redis_cache})
+    monkeypatch.setenv("WORKER_NAME", "worker-1")
+    assert "worker-1" in first.test_client().get("/").get_data(as_text=True)
+    monkeypatch.setenv("WORKER_NAME", "worker-2")
+    assert "worker-1" in second.test_client().get("/").get_data(as_text=True)  # from the shared cache
+    assert log.read_text() == "x"  # rendered once for both workers
+
+
+def test_without_redis_each_worker_renders_its_own_fragment(install_plugin, site_app_factory, tmp_path,
+                                                            monkeypatch):
+    """The in-process default: correct, but one render per worker (the reason for Redis)."""
+    log = tmp_path / "renders.txt"
+    monkeypatch.setenv("RENDER_LOG", str(log))
+    monkeypatch.setenv("WORKER_NAME", "worker")
+    name = f"renders_{uuid.uuid4().hex[:6]}"
+    install_plugin(name, RENDERS)
+    first, second = workers(site_app_factory, {"PLUGINS": {"enabled": [name]}, "CACHE_TYPE": "SimpleCache"})
+    for app in (first, second, first, second):
+        app.test_client().get("/")
+    assert log.read_text() == "xx"
+
+
+# --- poll results: cached until the next vote ------------------------------------------
+
+def vote(app, poll_id: int, option: str, n: int) -> int:
+    client = app.test_client()
+    headers = {"User-Agent": BROWSER.format(n=n)}
+    form = client.get(f"/survey_poll/{poll_id}", headers=headers).get_data(as_text=True)
+    token = next(a["value"] for a in Attributes(form).found if a.get("name") == "csrf_token")
+    return client.post(f"/survey_poll/{poll_id}/vote", headers=headers,
+                       data={"csrf_token": token, "option": option}).status_code
+
+
+def results(app, poll_id: int) -> dict[str, int]:
+    html = app.test_client().get(f"/survey_poll/{poll_id}/ket-qua").get_data(as_text=True)
+    return Attributes(html).numbers("data-option", "data-votes")
+
+
+def test_a_vote_in_one_worker_clears_the_cached_results_of_every_worker(site_app_factory, redis_cache):
+    pytest.importorskip("site_survey_poll", reason="the survey poll is not installed")
+    config = {"PLUGINS": {"enabled": ["survey_poll"], "survey_poll": {"results_cache_seconds": 3600}},
+              **redis_cache}
+    first, second = workers(site_app_factory, config)
+    created = first.test_cli_runner().invoke(args=["poll", "create", "Câu hỏi?", "Có", "Không"])
+    poll_id = int(created.output.split("Created poll ")[1].split(":")[0])
+    yes, no = list(results(second, poll_id))
+    assert results(second, poll_id) == {yes: 0, no: 0}  # now cached for an hour
+    assert vote(first, poll_id, yes, 1) == 303
+    assert results(second, poll_id) == {yes: 1, no: 0}
+    assert vote(second, poll_id, no, 2) == 303
+    assert results(first, poll_id) == {yes: 1, no: 1}
+
+
+# --- counts stay exact with the cache on -----------------------------------------------
+
+def test_page_views_are_all_counted_while_the_counter_widget_is_served_from_the_cache(
+        site_app_factory, any_cache):
+    pytest.importorskip("site_visit_counter", reason="the visit counter is not installed")
+    config = {"PLUGINS": {"enabled": ["visit_counter"], "visit_counter": {"cache_seconds": 3600}}, **any_cache}
+    first, second = workers(site_app_factory, config)
+    shown = []
+    for n in range(30):
+        app = (first, second)[n % 2]
+        html = app.test_client(use_cookies=False).get("/", headers={"User-Agent": BROWSER.format(n=n)})
+        shown.append(Attributes(html.get_data(as_text=True)).numbers("data-period", "data-count")["today"])
+    assert shown[0] == 1 and max(shown) < 30  # the widget's figures come from the cache...
+    stats = json.loads(first.test_cli_runner().invoke(args=["counter", "stats", "--json"]).output)
+    assert stats["today"]["visits"] == 30 and stats["today"]["page_views"] == 30  # ...the counts do not

@@ -1,0 +1,272 @@
+"""The real site under gunicorn with four workers loses no page view and no vote.
+
+Each run starts ``gunicorn -c gunicorn.conf.py -w 4 wsgi:app`` on a free
+loopback port with its own instance folder, sends 2,000 article views from
+distinct readers and 500 votes from distinct voters (through the no-JS form:
+GET for the CSRF token and cookies, then POST), all from 32 concurrent
+clients, and then checks that the counter and the poll's tallies equal what
+was sent — exactly — in the widget's markup and in the database.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import http.cookiejar
+import json
+import os
+import re
+import runpy
+import signal
+import subprocess
+import sys
+import time
+import types
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE_VIEWS = 2000
+VOTES = 500
+CLIENTS = 32
+WORKERS = 4
+OPTIONS = ["Internet", "Báo chí", "Bạn bè, người quen", "Hội nghị, tập huấn"]
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 reader/{n}"
+READING_BOT = "curl/8.5.0"  # a bot: sees the figures without adding a visit
+REQUEST_TIMEOUT = 30
+
+
+class Attributes(HTMLParser):
+    def __init__(self, html: str):
+        super().__init__()
+        self.found: list[dict] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append(dict(attrs))
+
+    def numbers(self, key: str, value: str) -> dict[str, int]:
+        return {a[key]: int(a[value]) for a in self.found if key in a and value in a}
+
+
+class Server:
+    """A gunicorn master we started, on a free loopback port; stopped by its pid."""
+
+    def __init__(self, instance: Path, log: Path, workers: int = WORKERS):
+        env = {**os.environ, "SITE_INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
+        for key in ("SITE_SAFE_MODE", "WEB_CONCURRENCY", "SITE_BIND"):
+            env.pop(key, None)
+        self.log = log
+        self.handle = open(log, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
+             "-b", "127.0.0.1:0", "--access-logfile", "-", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=self.handle, stderr=subprocess.STDOUT)
+        self.url = self._wait_until_listening()
+
+    def _wait_until_listening(self, limit: float = 60) -> str:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({self.process.returncode}):\n{self.output()}")
+            found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", self.output())
+            if found and self._answers(found.group(1)):
+                return found.group(1)
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer within {limit} s:\n{self.output()}")
+
+    @staticmethod
+    def _answers(url: str) -> bool:
+        try:
+            with urllib.request.urlopen(url + "/", timeout=5) as response:
+                return response.status == 200
+        except (OSError, urllib.error.URLError):
+            return False
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.handle.close()
+
+
+def view_article(url: str, n: int) -> int:
+    """One article view from reader ``n`` (its own User-Agent, no cookies kept)."""
+    request = urllib.request.Request(url, headers={"User-Agent": BROWSER.format(n=n)})
+    with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
+        response.read()
+        return response.status
+
+
+def cast_vote(base: str, poll_id: int, option: str, n: int) -> int:
+    """Voter ``n`` opens the poll, then submits the form (cookies kept for this voter only)."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+                                         NoRedirect())
+    headers = {"User-Agent": BROWSER.format(n=f"voter-{n}")}
+    with opener.open(urllib.request.Request(f"{base}/survey_poll/{poll_id}", headers=headers),
+                     timeout=REQUEST_TIMEOUT) as response:
+        form = response.read().decode("utf-8")
+    token = next(a["value"] for a in Attributes(form).found if a.get("name") == "csrf_token")
+    body = urllib.parse.urlencode({"csrf_token": token, "option": option}).encode()
+    request = urllib.request.Request(f"{base}/survey_poll/{poll_id}/vote", data=body, headers=headers)
+    try:
+        with opener.open(request, timeout=REQUEST_TIMEOUT) as response:
+            return response.status
+    except urllib.error.HTTPError as error:  # 303 (not followed) or a refusal
+        return error.code
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def read(url: str, user_agent: str = READING_BOT) -> str:
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
+    with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
+        return response.read().decode("utf-8")
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis server on loopback, or a skip that says why."""
+    redis = pytest.importorskip("redis", reason="the redis client is not installed")
+    url = os.environ.get("SITE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"no Redis server reachable at {url}: {error}")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def deployment(request, tmp_path):
+    """(database URL, cache settings): SQLite with the in-process cache, or PostgreSQL with Redis."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'site.db'}", {"CACHE_TYPE": "SimpleCache"}
+    url = request.getfixturevalue("pg_url")
+    return url, {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": request.getfixturevalue("redis_url"),
+                 "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}:"}
+
+
+# --- gunicorn.conf.py ------------------------------------------------------------------
+
+def load_config(monkeypatch, **environment) -> dict:
+    for key in ("WEB_CONCURRENCY", "SITE_PRELOAD", "SITE_BIND"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_the_gunicorn_config_sizes_workers_from_the_cpus_and_preloads(monkeypatch):
+    config = load_config(monkeypatch)
+    assert config["workers"] == 2 * len(os.sched_getaffinity(0)) + 1
+    assert config["preload_app"] is True and config["bind"] == "127.0.0.1:8000"
+    config = load_config(monkeypatch, WEB_CONCURRENCY="3", SITE_PRELOAD="0", SITE_BIND="unix:/tmp/site.sock")
+    assert (config["workers"], config["preload_app"], config["bind"]) == (3, False, "unix:/tmp/site.sock")
+
+
+def fake_server(app, preload: bool):
+    return types.SimpleNamespace(app=types.SimpleNamespace(callable=app),
+                                 cfg=types.SimpleNamespace(preload_app=preload))
+
+
+def test_a_preloaded_app_gives_each_forked_worker_fresh_database_connections(site_app, monkeypatch):
+    from site_core.db import db
+
+    post_fork = load_config(monkeypatch)["post_fork"]
+    with site_app.app_context():
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        inherited = db.engine.pool
+        assert inherited.checkedin() == 1  # the master's connection, now in the pool
+        post_fork(fake_server(site_app, preload=False), worker=None)
+        assert db.engine.pool is inherited  # not preloaded: nothing was inherited, nothing to do
+        post_fork(fake_server(site_app, preload=True), worker=None)
+        assert db.engine.pool is not inherited and db.engine.pool.checkedin() == 0
+        assert inherited.checkedin() == 1  # left open for the master: close=False
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+
+
+# --- the real server --------------------------------------------------------------------
+
+def write_config(instance: Path, settings: dict) -> None:
+    import tomlkit
+
+    instance.mkdir(parents=True, exist_ok=True)
+    (instance / "config.toml").write_text(tomlkit.dumps(settings), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_four_workers_count_every_page_view_and_every_vote_exactly(
+        deployment, site_app_factory, make_article, tmp_path):
+    pytest.importorskip("site_visit_counter", reason="the visit counter is not installed")
+    pytest.importorskip("site_survey_poll", reason="the survey poll is not installed")
+    from site_visit_counter.bots import is_bot
+
+    assert not is_bot(BROWSER.format(n=1)) and is_bot(READING_BOT)
+    database, cache = deployment
+    plugins = {"enabled": ["visit_counter", "survey_poll"],
+               "survey_poll": {"rate_limit": 10 * VOTES}}  # every voter shares 127.0.0.1
+    settings = {"SECRET_KEY": uuid.uuid4().hex * 2, "SQLALCHEMY_DATABASE_URI": database,
+                "PLUGINS": plugins, **cache}
+    setup = site_app_factory({k: v for k, v in settings.items() if k != "SECRET_KEY"})  # init-db
+    article = make_article(setup, title="Tin tức hoạt động nhà trường")
+    created = setup.test_cli_runner().invoke(args=["poll", "create", "Bạn biết đến cổng thông tin qua đâu?",
+                                                   *OPTIONS])
+    assert created.exit_code == 0, created.output
+    poll_id = int(created.output.split("Created poll ")[1].split(":")[0])
+    write_config(tmp_path / "server", settings)
+
+    server = Server(tmp_path / "server", tmp_path / "gunicorn.log")
+    try:
+        page = f"{server.url}/bai-viet/{article.slug}"
+        results = f"{server.url}/survey_poll/{poll_id}/ket-qua"
+        option_ids = list(Attributes(read(results)).numbers("data-option", "data-votes"))
+        assert len(option_ids) == len(OPTIONS)
+        wanted = Counter(option_ids[n % 7 % len(option_ids)] for n in range(VOTES))  # uneven on purpose
+
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
+            views = [pool.submit(view_article, page, n) for n in range(PAGE_VIEWS)]
+            votes = [pool.submit(cast_vote, server.url, poll_id, option_ids[n % 7 % len(option_ids)], n)
+                     for n in range(VOTES)]
+            view_statuses = Counter(f.result() for f in views)
+            vote_statuses = Counter(f.result() for f in votes)
+        elapsed = time.monotonic() - started
+        assert view_statuses == {200: PAGE_VIEWS}
+        assert vote_statuses == {303: VOTES}
+
+        shown = Attributes(read(page)).numbers("data-period", "data-count")
+        assert shown["today"] == PAGE_VIEWS and shown["total"] == PAGE_VIEWS
+        if cache["CACHE_TYPE"] == "RedisCache":  # one shared cache: every worker shows the fresh tallies
+            for _ in range(2 * WORKERS):
+                assert Attributes(read(results)).numbers("data-option", "data-votes") == wanted
+        assert "database is locked" not in server.output()
+        assert "Traceback" not in server.output(), server.output()[-3000:]
+    finally:
+        server.stop()
+
+    runner = setup.test_cli_runner()
+    stats = json.loads(runner.invoke(args=["counter", "stats", "--json"]).output)
+    assert stats["today"]["visits"] == PAGE_VIEWS and stats["today"]["page_views"] == PAGE_VIEWS
+    tallies = json.loads(runner.invoke(args=["poll", "results", str(poll_id), "--json"]).output)
+    assert {str(o["id"]): o["votes"] for o in tallies["options"]} == wanted
+    assert tallies["total"] == tallies["voters"] == VOTES
+    print(f"\n{database.split(':')[0]} {cache['CACHE_TYPE']}: {PAGE_VIEWS + 2 * VOTES} requests "
+          f"in {elapsed:.1f} s ({(PAGE_VIEWS + 2 * VOTES) / elapsed:.0f}/s)")
