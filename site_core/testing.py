@@ -25,6 +25,11 @@ Fixtures:
 The database is SQLite in a temporary folder unless ``--site-database-url``
 (or the ``SITE_TEST_DATABASE_URL`` environment variable) names a PostgreSQL
 database: then every app gets a schema of its own, dropped afterwards.
+Tables are made as ``flask init-db`` makes them (Alembic migrations, then
+``create_all`` for tables no migration owns).
+
+A Hypothesis profile ``ci`` (modest example counts, no deadline) is
+registered: ``pytest --hypothesis-profile=ci``.
 """
 from __future__ import annotations
 
@@ -39,6 +44,14 @@ import sqlalchemy as sa
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ENV = "SITE_TEST_DATABASE_URL"
+
+try:
+    from hypothesis import HealthCheck, settings as _hypothesis
+except ImportError:  # the test kit does not need Hypothesis
+    pass
+else:  # CI on two cores: few examples, no flaky deadlines; a test's own @settings still wins
+    _hypothesis.register_profile("ci", max_examples=25, deadline=None, print_blob=True,
+                                 suppress_health_check=[HealthCheck.too_slow])
 
 
 def pytest_addoption(parser):
