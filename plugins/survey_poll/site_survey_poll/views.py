@@ -138,8 +138,7 @@ def vote(poll_id: int):
         return _refuse(404, "no_poll", "Không tìm thấy cuộc khảo sát.", None)
     form = VoteForm(results)
     if not form.validate():
-        errors = form.option.errors or form.csrf_token.errors or [MESSAGES[Outcome.BAD_CHOICE]]
-        message = errors[0] if form.option.errors else MESSAGES["csrf"]
+        message = form.option.errors[0] if form.option.errors else MESSAGES["csrf"]
         return _refuse(400, Outcome.BAD_CHOICE.value, message, results, form)
     voter = voting.voter_from_cookie()
     new_voter = voter is None
@@ -169,7 +168,7 @@ def vote(poll_id: int):
 def _refuse(status: int, code: str, message: str, results, form: VoteForm | None = None):
     """A vote not counted: JSON for the script, else a page saying why (and nothing stored)."""
     if wants_json():
-        shown = results if status in (409, 429) else None
+        shown = results if status == 409 else None  # poll decided: show results; else keep the form
         return _json(status, code, message, shown)
     if results is None:
         body, status = error_page(status, message)
