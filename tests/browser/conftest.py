@@ -38,6 +38,7 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
 _reader_numbers = itertools.count(1)
+_screenshots_taken = []  # set when a test asked for the screenshot folder
 
 
 def screenshot_dir() -> Path:
@@ -51,7 +52,7 @@ def installed_plugins() -> set[str]:
 
 def pytest_terminal_summary(terminalreporter, config):
     folder = screenshot_dir()
-    if folder.is_dir() and any(folder.glob("*.png")):
+    if _screenshots_taken and any(folder.glob("*.png")):
         terminalreporter.write_sep("-", "browser screenshots")
         terminalreporter.write_line(f"saved in {folder}")
 
@@ -197,4 +198,5 @@ def axe_source() -> str:
 def screenshots() -> Path:
     folder = screenshot_dir()
     folder.mkdir(parents=True, exist_ok=True)
+    _screenshots_taken.append(folder)
     return folder
