@@ -4,14 +4,11 @@ Run by ``flask db ...`` (Flask-Migrate) and by ``flask init-db``, always in
 an app context: the engine is the app's, the models are those of the core
 and of the enabled plugins (``db.metadata``).
 """
-import logging
-
 from alembic import context
 from flask import current_app
 
 from site_core.db import UTCDateTime, db
 
-log = logging.getLogger("site_core.migrations")
 config = context.config
 
 
@@ -35,7 +32,7 @@ def skip_empty_revisions(context_, revision, directives):
     """`flask db migrate` with no model change writes no empty file."""
     if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
         directives[:] = []
-        log.info("No changes in schema detected.")
+        config.print_stdout("No changes in schema detected.")
 
 
 def options() -> dict:

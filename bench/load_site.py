@@ -1,0 +1,243 @@
+"""Load benchmark: the article page with all three widgets, under gunicorn, against a baseline.
+
+For each database (SQLite file, PostgreSQL scratch schema) it builds a fresh
+instance with the demo content (``flask load-demo``), starts the real server
+(``gunicorn -c gunicorn.conf.py wsgi:app``; workers from the CPUs, on two
+cores), and measures one article page with the visit counter, the poll and
+related news — requests per second, p50 and p99 latency at 32 concurrent
+connections, every request from a new visitor (its own User-Agent, no
+cookies) — with wrk. In the same run it measures the baseline: the same
+article template rendered by a bare view with no widgets and no database
+(``bench/load_baseline.py``), and prints the ratio.
+
+Target: the full page at >= 50 % of the baseline's throughput, p99 < 50 ms.
+
+Usage, from the repository root (needs ``wrk``: ``apt-get install -y wrk``)::
+
+    .venv/bin/python bench/load_site.py                       # SQLite and PostgreSQL, 20 s each
+    .venv/bin/python bench/load_site.py --databases sqlite --duration 10
+    .venv/bin/python bench/load_site.py --cache redis         # CACHE_TYPE = "RedisCache"
+    .venv/bin/python bench/load_site.py --json bench/results/load.json
+
+PostgreSQL: ``--postgres-url`` (default the local test server); a schema of
+its own is created and dropped.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+PLUGINS = ["visit_counter", "survey_poll", "related_news"]
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
+SEED = "be-giang-lop-trung-cap-ly-luan-chinh-tri-hanh-chinh-he-tap-trung-khoa-2019-2020"
+
+# Every request a new visitor: its own User-Agent (a real browser's, so not a bot), no cookies.
+# done() prints one JSON line with what we report.
+VISITORS_LUA = """
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", nil, {["User-Agent"] =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 bench/" .. tid .. "-" .. n})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p90_ms": %.2f, "p99_ms": %.2f, "max_ms": %.2f, ' ..
+    '"socket_errors": %d, "non_2xx": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(90) / 1e3,
+    latency:percentile(99) / 1e3, latency.max / 1e3, e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def cpu_split() -> tuple[list[str], list[str]]:
+    """(taskset prefix for the server, for wrk): two cores for the server when there are more."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) > 2 and shutil.which("taskset"):
+        return (["taskset", "-c", f"{cpus[0]},{cpus[1]}"],
+                ["taskset", "-c", ",".join(str(c) for c in cpus[2:])])
+    return [], []  # a two-core machine: server and wrk share it
+
+
+def environment(instance: Path) -> dict:
+    env = {**os.environ, "SITE_INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
+    for key in ("SITE_SAFE_MODE", "WEB_CONCURRENCY", "SITE_BIND", "FLASK_APP"):
+        env.pop(key, None)
+    return env
+
+
+def make_instance(folder: Path, database: str, cache: dict) -> Path:
+    import tomlkit
+
+    instance = folder / "instance"
+    instance.mkdir(parents=True)
+    config = {"SECRET_KEY": uuid.uuid4().hex * 2, "SQLALCHEMY_DATABASE_URI": database,
+              "PLUGINS": {"enabled": PLUGINS}, **cache}
+    (instance / "config.toml").write_text(tomlkit.dumps(config), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:app", "load-demo"], cwd=ROOT,
+                          env=environment(instance), capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise SystemExit(f"flask load-demo failed:\n{done.stdout}\n{done.stderr}")
+    return instance
+
+
+class Gunicorn:
+    """A gunicorn master on a free loopback port; stopped by its pid."""
+
+    def __init__(self, app: str, instance: Path, log: Path, prefix: list[str], extra: list[str] = ()):
+        self.log = log
+        self.handle = open(log, "wb")
+        self.process = subprocess.Popen(
+            [*prefix, sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+             "-b", "127.0.0.1:0", "--access-logfile", "/dev/null", *extra, app],
+            cwd=ROOT, env=environment(instance), stdout=self.handle, stderr=subprocess.STDOUT)
+        self.url = self._listening()
+
+    def _listening(self, limit: float = 120) -> str:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn exited:\n{self.log.read_text()}")
+            found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", self.log.read_text(errors="replace"))
+            if found:
+                return found.group(1)
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"gunicorn did not start within {limit} s:\n{self.log.read_text()}")
+
+    def workers(self) -> int:
+        return len(re.findall(r"Booting worker with pid", self.log.read_text(errors="replace")))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.handle.close()
+
+
+def fetch(url: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"User-Agent": "Mozilla/5.0 Firefox/128.0 bench-check"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, response.read().decode("utf-8")
+
+
+def wrk(url: str, seconds: int, connections: int, script: Path, prefix: list[str]) -> dict:
+    command = [*prefix, "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
+    result = json.loads(lines[-1])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def measure(name: str, url: str, args, script: Path, prefix: list[str]) -> dict:
+    status, html = fetch(url)
+    if status != 200:
+        raise SystemExit(f"{name}: {url} answered {status}")
+    wrk(url, args.warmup, args.connections, script, prefix)  # every worker warm: imports, templates, pools
+    result = wrk(url, args.duration, args.connections, script, prefix)
+    result.update(name=name, url=url, bytes=len(html.encode()),
+                  widgets=sorted(set(re.findall(r'data-widget="([a-z_]+)"', html))))
+    print(f"  {name:<28} {result['rps']:8.1f} req/s   p50 {result['p50_ms']:6.1f} ms   "
+          f"p99 {result['p99_ms']:6.1f} ms   errors {result['socket_errors'] + result['non_2xx']}", flush=True)
+    return result
+
+
+@contextlib.contextmanager
+def database(kind: str, folder: Path, postgres_url: str):
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'site.db'}"
+        return
+    from site_core.testing import postgres_reachable, scratch_schema
+
+    reason = postgres_reachable(postgres_url)
+    if reason:
+        raise SystemExit(reason)
+    with scratch_schema(postgres_url) as url:
+        yield url
+
+
+def run(kind: str, args, script: Path, server_cpus: list[str], wrk_cpus: list[str]) -> dict:
+    cache = {"CACHE_TYPE": "SimpleCache"}
+    if args.cache == "redis":
+        cache = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": args.redis_url,
+                 "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}:"}
+    with tempfile.TemporaryDirectory(prefix=f"site-bench-{kind}-") as tmp, \
+            database(kind, Path(tmp), args.postgres_url) as url:
+        folder = Path(tmp)
+        print(f"{kind}: loading the demo content…", flush=True)
+        instance = make_instance(folder, url, cache)
+        results = {}
+        for name, app, path, extra in (
+                ("article page, 3 widgets", "wsgi:app", f"/bai-viet/{args.slug}", []),
+                ("baseline (no widgets, no DB)", "load_baseline:app", f"/baseline/{args.slug}",
+                 ["--pythonpath", str(BENCH)])):
+            server = Gunicorn(app, instance, folder / f"{app.split(':')[0]}.log", server_cpus, extra)
+            try:
+                results[name] = measure(name, server.url + path, args, script, wrk_cpus)
+                results[name]["workers"] = server.workers()
+            finally:
+                server.stop()
+        full, base = results["article page, 3 widgets"], results["baseline (no widgets, no DB)"]
+        ratio = full["rps"] / base["rps"]
+        verdict = "meets" if ratio >= 0.5 and full["p99_ms"] < 50 else "misses"
+        print(f"  ratio {ratio:.0%} of the baseline's throughput; p99 {full['p99_ms']:.1f} ms "
+              f"({verdict} the target: >= 50 %, p99 < 50 ms)\n", flush=True)
+        return {"database": kind, "cache": cache["CACHE_TYPE"], "ratio": ratio, "results": results}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--duration", type=int, default=20, help="seconds measured per target (default 20)")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of load before measuring (default 3)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
+    parser.add_argument("--cache", choices=("simple", "redis"), default="simple")
+    parser.add_argument("--redis-url", default=REDIS_DEFAULT)
+    parser.add_argument("--postgres-url", default=os.environ.get("SITE_TEST_DATABASE_URL") or PG_DEFAULT)
+    parser.add_argument("--slug", default=SEED, help="the article measured (default: the seed article)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    server_cpus, wrk_cpus = cpu_split()
+    print(f"{os.cpu_count()} CPUs; server on {'two of them' if server_cpus else 'all (shared with wrk)'}; "
+          f"{args.connections} connections, {args.duration} s per target, cache {args.cache}\n", flush=True)
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "visitors.lua"
+        script.write_text(VISITORS_LUA, encoding="utf-8")
+        for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
+            runs.append(run(kind, args, script, server_cpus, wrk_cpus))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(runs, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
