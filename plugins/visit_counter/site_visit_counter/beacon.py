@@ -38,8 +38,7 @@ def hit():
         return _answer(403, "Chỉ nhận yêu cầu từ chính trang này.")
     response = _answer(204)
     if not counting.is_prefetch(request):
-        counting.count_request()
-        counting.remember_visitor(response)
+        counting.count_this_request(response)
     return response
 
 

@@ -70,7 +70,7 @@ def import_command(file):
     for error in errors:
         click.echo(error, err=True)
     if rows:
-        with counting._transaction() as connection:
+        with store.transaction() as connection:
             for day, visits in rows.items():
                 store.set_day_visits(connection, day, visits)
         forget_finished(today)

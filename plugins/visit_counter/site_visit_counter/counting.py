@@ -1,22 +1,25 @@
-"""Counting one page view: who it is, whether a visit starts, one short transaction.
+"""Counting one page view: decide during the request, write when it is over.
 
-A hit is written in ``site_core.db.write_transaction()`` (its own
-connection; ``BEGIN IMMEDIATE`` on SQLite). If the write fails — a locked or
-read-only database — the failure is logged and counted, and the page is
-served all the same. Each request is counted at most once, whichever path
-(the widget rendering, the page-view hook, the beacon) gets there first.
+During the request the counter only decides who the reader is (signed
+cookie, or keyed hash) and whether their visit goes on, which is enough to
+set the cookie and to show the reader's own visit in the widget at once.
+The count itself is written when the request is torn down, after the page's
+own database session is closed, in one short
+``site_core.db.write_transaction()`` (``BEGIN IMMEDIATE`` on SQLite). Written
+then, an SQLite commit does not overlap the page's read transaction, so it
+does not force a WAL checkpoint every time. If the write fails — a locked
+or read-only database — it is logged and counted, and the page, already
+answered, is not affected.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from flask import current_app, g, request
+from flask import g, request
 
 from site_core import clock
-from site_core.db import write_transaction
+from site_core.db import db
 from site_core.widgets import is_reader_page
 
 from . import bots, state, store, visitors
@@ -24,17 +27,19 @@ from .periods import bucket
 
 PREFETCH = ("prefetch", "prerender")
 CLEANUP_EVERY = 60  # seconds between opportunistic cleanups, per process
+ONLINE_PRECISION = 60  # seconds: a returning reader's row is refreshed at most this often
 
 
 @dataclass(frozen=True)
 class Hit:
-    """What counting one request did."""
+    """One page view, decided: who, when, and what must be written."""
 
     visitor: str | None  # None for a bot
-    new_visit: bool
+    seen: int  # Unix seconds
     day: dt.date
-    today: tuple  # (visits, page_views, bot_views) of the day, this hit included
-    online: int | None = None
+    goes_on: bool  # the signed cookie proves the visit goes on: certainly not a new visit
+    touch: bool  # the visitor's row must be upserted (deciding, if not goes_on, whether a visit starts)
+    likely_new: bool  # for display only: the written upsert decides
 
 
 def window(settings) -> dt.timedelta:
@@ -51,66 +56,87 @@ def countable_page(req) -> bool:
     return req.method == "GET" and is_reader_page() and not is_prefetch(req)
 
 
-def record_hit(settings, *, address: str, user_agent: str, cookie_id: str | None,
-               now: dt.datetime) -> Hit:
-    """Count one page view; the caller has checked it is one."""
-    day = bucket(now)
+def decide(settings, reader, *, address: str, user_agent: str, cookie: visitors.Cookie | None,
+           now: dt.datetime) -> Hit:
+    """Who this page view is from and whether it continues a visit (reads only)."""
+    seconds, day = int(now.timestamp()), bucket(now)
     if bots.is_bot(user_agent):
-        with _transaction() as connection:
-            row = store.bump_day(connection, day, bot_views=1)
-        return Hit(None, False, day, tuple(row))
+        return Hit(None, seconds, day, goes_on=False, touch=False, likely_new=False)
     span = window(settings)
-    seconds = int(now.timestamp())
-    with _transaction() as connection:
-        key = cookie_id or visitors.recognise(connection, address, user_agent, now, span)
-        new = store.touch_visitor(connection, key, seconds, int(span.total_seconds()))
-        row = store.bump_day(connection, day, visits=int(new), page_views=1)
-        minutes = settings["online_minutes"]
-        online = store.online(connection, seconds, minutes) if minutes else None
-    return Hit(key, new, day, tuple(row), online)
+    if cookie is not None and abs(seconds - cookie.last_seen) <= span.total_seconds():
+        stale = seconds - cookie.last_seen >= ONLINE_PRECISION
+        return Hit(cookie.visitor, seconds, day, goes_on=True, likely_new=False,
+                   touch=bool(settings["online_minutes"]) and stale)
+    key = cookie.visitor if cookie else visitors.recognise(reader, address, user_agent, now, span)
+    seen = store.last_seen(reader, key)
+    new = seen is None or seen < seconds - span.total_seconds()
+    return Hit(key, seconds, day, goes_on=False, touch=True, likely_new=new)
 
 
-@contextlib.contextmanager
-def _transaction():
-    """A write transaction that also gives up after the lock wait on PostgreSQL."""
-    with write_transaction() as connection:
-        if connection.dialect.name == "postgresql":
-            timeout = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
-            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {timeout}")
-        yield connection
+def write(settings, hit: Hit) -> None:
+    """Count ``hit``: one visitor upsert if needed, one day upsert, one transaction."""
+    with store.transaction() as connection:
+        if hit.visitor is None:
+            store.bump_day(connection, hit.day, bot_views=1)
+            return
+        new = False
+        if hit.touch:
+            started = store.touch_visitor(connection, hit.visitor, hit.seen,
+                                          int(window(settings).total_seconds()))
+            new = started and not hit.goes_on
+        store.bump_day(connection, hit.day, visits=int(new), page_views=1)
 
 
-def count_request() -> Hit | None:
-    """Count the current request once; None if it could not be written (logged)."""
+def current_hit() -> Hit | None:
+    """This request's page view, decided once; None if that failed (logged)."""
     if "visit_counter_hit" in g:
         return g.visit_counter_hit
     counter = state.get()
     g.visit_counter_hit = None
-    now = clock.now()
     try:
-        g.visit_counter_hit = record_hit(
-            counter.settings, address=request.remote_addr or "", now=now,
-            user_agent=request.headers.get("User-Agent", ""),
-            cookie_id=visitors.from_cookie(request.cookies) if counter.settings["cookie"] else None,
+        g.visit_counter_hit = decide(
+            counter.settings, db.session.connection(), address=request.remote_addr or "",
+            user_agent=request.headers.get("User-Agent", ""), now=clock.now(),
+            cookie=visitors.from_cookie(request.cookies) if counter.settings["cookie"] else None,
         )
-    except sa.exc.SQLAlchemyError as error:
-        counter.count_failure()
-        counter.logger.error("visit_counter: page view not counted (%s failures so far): %s",
-                             counter.failures, error)
-    except Exception:
-        counter.count_failure()
-        counter.logger.exception("visit_counter: page view not counted")
-    else:
-        maybe_cleanup(counter, now)
+    except Exception as error:
+        _failed(counter, error)
     return g.visit_counter_hit
 
 
-def remember_visitor(response) -> None:
-    """Put this request's visitor id in the cookie, if cookies are on."""
-    hit = g.get("visit_counter_hit")
+def count_this_request(response=None) -> None:
+    """Count this request when it is over, and keep the visitor in their cookie."""
+    hit = current_hit()
+    if hit is None:
+        return
+    g.visit_counter_pending = hit
     settings = state.get().settings
-    if hit is not None and hit.visitor is not None and settings["cookie"]:
-        visitors.set_cookie(response, hit.visitor, window(settings))
+    if response is not None and hit.visitor is not None and settings["cookie"]:
+        visitors.set_cookie(response, hit.visitor, hit.seen, window(settings))
+
+
+def flush(_error=None) -> None:
+    """``teardown_request``: write the pending count after closing the page's session."""
+    hit = g.pop("visit_counter_pending", None)
+    if hit is None:
+        return
+    counter = state.get()
+    try:
+        db.session.remove()  # end the page's read transaction first (Flask-SQLAlchemy would next)
+        write(counter.settings, hit)
+    except Exception as error:
+        _failed(counter, error)
+        return
+    maybe_cleanup(counter, clock.now())
+
+
+def _failed(counter, error: Exception) -> None:
+    counter.count_failure()
+    if isinstance(error, store.DatabaseError):
+        counter.logger.error("visit_counter: page view not counted (%s failures so far): %s",
+                             counter.failures, error)
+    else:
+        counter.logger.exception("visit_counter: page view not counted")
 
 
 def keep_seconds(settings) -> int:
@@ -130,7 +156,7 @@ def cleanup(now: dt.datetime) -> tuple[int, int]:
     """Delete visitor rows and salts no longer needed; returns how many of each."""
     counter = state.get()
     oldest = oldest_salt(counter.settings, now)
-    with _transaction() as connection:
+    with store.transaction() as connection:
         done = store.cleanup(connection, int(now.timestamp()), keep_seconds(counter.settings), oldest)
     for day in [d for d in counter.salts if d < oldest]:
         counter.salts.pop(day, None)
@@ -138,7 +164,7 @@ def cleanup(now: dt.datetime) -> tuple[int, int]:
 
 
 def maybe_cleanup(counter, now: dt.datetime) -> None:
-    """Clean up at most once a minute per process (site clock), never failing the page."""
+    """Clean up at most once a minute per process (site clock), never failing anything."""
     seconds = now.timestamp()
     if counter.last_cleanup is not None and abs(seconds - counter.last_cleanup) < CLEANUP_EVERY:
         return

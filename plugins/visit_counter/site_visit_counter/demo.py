@@ -43,7 +43,7 @@ def history(now: dt.datetime) -> list[dict]:
 
 def load(settings) -> str:
     rows = history(clock.now())
-    with counting._transaction() as connection:
+    with store.transaction() as connection:
         insert = store._insert(connection, days).on_conflict_do_nothing(index_elements=["day"])
         added = connection.execute(insert.returning(days.c.day), rows).all()
     return (f"{len(added)} of {len(rows)} demo days added "

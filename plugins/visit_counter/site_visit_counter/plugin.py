@@ -25,6 +25,7 @@ def site_plugin_settings():
 @hookimpl
 def site_setup(app, plugin):
     state.init_app(app, plugin)
+    app.teardown_request(counting.flush)
     beacon.register(plugin.blueprint)
     cli.register(app)
 
@@ -45,8 +46,7 @@ def site_assets(plugin):
 def site_page_view(response, plugin):
     if plugin.settings["mode"] != "server":
         return
-    counting.count_request()
-    counting.remember_visitor(response)
+    counting.count_this_request(response)
 
 
 @hookimpl

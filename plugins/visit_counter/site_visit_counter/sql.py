@@ -49,4 +49,10 @@ TOUCH_VISITOR = Statement("""
 
 ONLINE = Statement("SELECT count(*) FROM visit_counter_visitors WHERE last_seen >= :since")
 
+ONLINE_BESIDES = Statement("""
+    SELECT count(*) FROM visit_counter_visitors WHERE last_seen >= :since AND key <> :key
+""")
+
+LAST_SEEN = Statement("SELECT last_seen FROM visit_counter_visitors WHERE key = :key")
+
 TODAY = Statement("SELECT visits, page_views, bot_views FROM visit_counter_days WHERE day = :day")

@@ -7,14 +7,35 @@ ones (cleanup, import) use SQLAlchemy's constructs.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError as DatabaseError  # noqa: F401  (re-exported)
 from sqlalchemy.dialects import postgresql, sqlite
+
+from flask import current_app
+
+from site_core.db import write_transaction
 
 from . import sql
 from .models import days, salts, visitors
+
+
+@contextlib.contextmanager
+def transaction():
+    """``site_core.db.write_transaction()``, giving up after the lock wait on PostgreSQL too.
+
+    SQLite waits ``SQLITE_BUSY_TIMEOUT_MS`` for the write lock; PostgreSQL
+    gets the same bound as ``lock_timeout``, so a held row lock cannot hang
+    the page.
+    """
+    with write_transaction() as connection:
+        if connection.dialect.name == "postgresql":
+            timeout = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {timeout}")
+        yield connection
 
 
 def _insert(connection, table):
@@ -44,9 +65,16 @@ def touch_visitor(connection, key: str, now: int, window_seconds: int) -> bool:
     return stored == token
 
 
-def online(connection, now: int, minutes: int) -> int:
-    """Visitors seen in the last ``minutes`` minutes."""
-    return sql.ONLINE(connection, since=now - minutes * 60).scalar()
+def online(connection, now: int, minutes: int, besides: str | None = None) -> int:
+    """Visitors seen in the last ``minutes`` minutes, not counting ``besides``."""
+    if besides is None:
+        return sql.ONLINE(connection, since=now - minutes * 60).scalar()
+    return sql.ONLINE_BESIDES(connection, since=now - minutes * 60, key=besides).scalar()
+
+
+def last_seen(connection, key: str) -> int | None:
+    """When visitor ``key`` was last seen (Unix seconds), if they are known."""
+    return sql.LAST_SEEN(connection, key=key).scalar()
 
 
 def today_counts(connection, day: dt.date) -> tuple[int, int, int]:

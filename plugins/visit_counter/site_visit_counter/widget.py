@@ -1,7 +1,8 @@
-"""The sidebar widget: count this page view first (server mode), then show the figures.
+"""The sidebar widget: the figures, with the reader's own page view already in them.
 
-Counting before reading means a reader's own visit is in the figures on the
-very page they open. If the write fails, the figures are read without it.
+The count of this page view is written when the request ends (see
+:mod:`.counting`), so the widget adds it to what it reads: one page view,
+and one visit if this page view starts one.
 """
 from __future__ import annotations
 
@@ -10,24 +11,27 @@ from flask import request, url_for
 from site_core import clock
 from site_core.db import db
 
-from . import counting, state
+from . import counting, state, store
 from .figures import Counts, figures
-from .store import online as online_count
 
 
 def context(page) -> dict:
     settings = page.settings
     now = clock.now()
     today = counting.bucket(now)
+    reader = db.session.connection()
+    live = Counts(*store.today_counts(reader, today))
     hit = None
     if settings["mode"] == "server" and counting.countable_page(request):
-        hit = counting.count_request()
-    connection = db.session.connection()
-    live = Counts(*hit.today) if hit is not None and hit.day == today else None
-    online = hit.online if hit is not None else None
-    if online is None and settings["online_minutes"]:
-        online = online_count(connection, int(now.timestamp()), settings["online_minutes"])
-    shown = figures(connection, today, settings["initial_total"], live=live, online=online)
+        hit = counting.current_hit()
+    if hit is not None and hit.day == today:
+        live += Counts(bot_views=1) if hit.visitor is None else Counts(int(hit.likely_new), 1)
+    online = None
+    if settings["online_minutes"]:
+        mine = hit.visitor if hit is not None else None
+        online = store.online(reader, int(now.timestamp()), settings["online_minutes"], besides=mine)
+        online += mine is not None
+    shown = figures(reader, today, settings["initial_total"], live=live, online=online)
     return {
         "rows": shown.rows(),
         "online": shown.online,

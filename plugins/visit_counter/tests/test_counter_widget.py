@@ -125,3 +125,13 @@ def test_numbers_follow_the_sites_locale(counter_app, visit, figures_shown):
     app = counter_app({"SITE_LOCALE": "en_US"}, initial_total=1_234_567)
     html = visit(app.test_client()).get_data(as_text=True)
     assert "1,234,568" in html and figures_shown(html)["total"] == 1_234_568
+
+
+def test_the_own_visit_shown_is_exact_for_returning_and_cookie_less_readers(site_app, visit, figures_shown):
+    for _ in range(3):  # no cookies: the same address and browser, recognised by the keyed hash
+        shown = figures_shown(visit(site_app.test_client(use_cookies=False)).get_data(as_text=True))
+        assert shown["today"] == 1
+    with_cookie = site_app.test_client()
+    for _ in range(3):
+        shown = figures_shown(visit(with_cookie, ip="192.0.2.50").get_data(as_text=True))
+        assert shown["today"] == 2
