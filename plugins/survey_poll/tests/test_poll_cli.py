@@ -52,7 +52,7 @@ def test_an_explicit_offset_is_kept(run, site_app):
     assert stored(site_app, 1).closes_at == dt.datetime(2025, 10, 1, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("args, message", [
+BAD_POLLS = [
     (["Câu hỏi?", "Chỉ một"], "2 to 30 options"),
     (["Câu hỏi?"], "2 to 30 options"),
     ([], "QUESTION"),
@@ -64,11 +64,15 @@ def test_an_explicit_offset_is_kept(run, site_app):
     (["Câu hỏi?", "Có", "Không", "--opens", "2025-09-10", "--closes", "2025-09-01"], "after the opening"),
     (["Câu hỏi?", "Có", "Kh\x00ông"], "control characters"),
     (["x" * 501, "Có", "Không"], "longer than 500"),
-])
-def test_a_bad_poll_is_refused_with_a_reason_and_nothing_stored(run, site_app, args, message):
-    result = run("create", *args)
-    assert result.exit_code != 0 and message in result.output
-    assert "No polls yet" in run("list").output
+]
+
+
+def test_a_bad_poll_is_refused_with_a_reason_and_nothing_stored(run, subtests):
+    for args, message in BAD_POLLS:
+        with subtests.test(args=args):
+            result = run("create", *args)
+            assert result.exit_code != 0 and message in result.output
+            assert "No polls yet" in run("list").output
 
 
 def test_create_from_a_toml_file(run, site_app, tmp_path):
