@@ -14,8 +14,8 @@ transaction, so two publishes never interleave.
 
 IDF drift: a sync computes the new article's weights with the stored
 document frequencies and leaves other articles' weights as they are; an edit
-or deletion takes back only the stored (heaviest) terms. ``flask related
-rebuild`` recomputes everything exactly.
+or deletion takes back only the stored (heaviest) terms, so the others' counts
+stay a little high. ``flask related rebuild`` recomputes everything exactly.
 """
 from __future__ import annotations
 
@@ -28,20 +28,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from site_core import clock
 from site_core.articles import Article, Category, Tag, article_tags
 from site_core.content import plain_text
 from site_core.db import db, write_transaction
 
-from .models import IndexedArticle, Neighbour, State, TermFrequency
-from .scoring import ArticleText, Corpus, Doc, Params, Terms, analyse, index_all, tag_hashes, vector
+from .models import IndexedArticle, Neighbour, State, Term
+from .scoring import ArticleText, Corpus, Doc, Params, Terms, analyse, index_all, make_doc, tag_hashes, vector
 from .text import Analyzer
 
 ARTICLES = Article.__table__
 DOCUMENTS = IndexedArticle.__table__
-TERMS = TermFrequency.__table__
+TERMS = Term.__table__
 NEIGHBOURS = Neighbour.__table__
 STATE = State.__table__
 CHUNK = 500  # ids per IN (...) list
@@ -143,7 +142,7 @@ def load_corpus(connection, config: Config, excluded: set[int]) -> Corpus:
         docs.append(Doc(
             id=row.article_id, category_id=row.category_id,
             published_at=_aware(row.published_at).timestamp(),
-            tags=np.frombuffer(row.tags, dtype=np.int64), terms=np.frombuffer(row.terms, dtype=np.int64),
+            tags=np.frombuffer(row.tags, dtype=np.int64), terms=np.frombuffer(row.terms, dtype=np.int32),
             weights=np.frombuffer(row.weights, dtype=np.float32), excluded=row.category_id in excluded,
         ))
     return Corpus(docs, config.params)
@@ -158,7 +157,7 @@ def _document_row(source: Source, tags: np.ndarray, terms: np.ndarray, weights: 
                   fingerprint: str) -> dict:
     return {"article_id": source.id, "category_id": source.category_id, "published_at": source.published_at,
             "fingerprint": fingerprint, "tags": tags.astype(np.int64).tobytes(),
-            "terms": terms.astype(np.int64).tobytes(), "weights": weights.astype(np.float32).tobytes()}
+            "terms": terms.astype(np.int32).tobytes(), "weights": weights.astype(np.float32).tobytes()}
 
 
 def _neighbour_rows(article_id: int, entries: list[tuple[int, float, bool]]) -> list[dict]:
@@ -221,8 +220,8 @@ def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
         excluded = excluded_category_ids(connection, config.exclude_categories, analyzer)
         sources = list(read_published(connection))
     with progress("Phân tích bài viết", len(sources)) as bar:
-        docs, df = index_all((_text(s, excluded) for s in sources), config.params, analyzer,
-                             on_article=lambda: bar.update(1))
+        docs, vocabulary, df = index_all((_text(s, excluded) for s in sources), config.params, analyzer,
+                                         on_article=lambda: bar.update(1))
     rows = [_document_row(source, doc.tags, doc.terms, doc.weights, source.fingerprint())
             for source, doc in zip(sources, docs)]
     corpus = Corpus(docs, config.params)
@@ -233,7 +232,7 @@ def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
             lists.extend(_neighbour_rows(corpus.docs[row].id, entries))
             fallbacks += bool(entries) and entries[0][2]
             bar.update(1)
-    stored_terms = [{"term": h, "df": c} for h, c in df.items() if c > 1]
+    stored_terms = [{"term": term, "id": i, "df": int(df[i])} for term, i in vocabulary.items()]
     with write_transaction() as connection:
         _lock(connection)
         for table in (NEIGHBOURS, DOCUMENTS, TERMS):
@@ -275,7 +274,7 @@ def sync(article_id: int, config: Config) -> set[int]:
             return set()  # a draft that never was public: nothing to do
         if source is None:
             if old is not None:
-                _forget_terms(connection, np.frombuffer(old.terms, dtype=np.int64))
+                _forget_terms(connection, np.frombuffer(old.terms, dtype=np.int32))
                 connection.execute(DOCUMENTS.delete().where(DOCUMENTS.c.article_id == article_id))
             connection.execute(NEIGHBOURS.delete().where(NEIGHBOURS.c.article_id == article_id))
             affected = holders - {article_id}
@@ -289,20 +288,22 @@ def sync(article_id: int, config: Config) -> set[int]:
 
 
 def _index(connection, source: Source, old, analyzer: Analyzer, config: Config) -> None:
-    """Store ``source``'s vector, tags and dates; count its terms in the document frequencies."""
+    """Store ``source``'s vector, tags and dates; count its terms in the vocabulary."""
     fingerprint = source.fingerprint()
     tags = tag_hashes(analyzer, source.tags)
     if old is not None and old.fingerprint == fingerprint:
-        term_ids, weights = np.frombuffer(old.terms, dtype=np.int64), np.frombuffer(old.weights, dtype=np.float32)
+        term_ids, weights = np.frombuffer(old.terms, dtype=np.int32), np.frombuffer(old.weights, dtype=np.float32)
     else:
         if old is not None:
-            _forget_terms(connection, np.frombuffer(old.terms, dtype=np.int64))
+            _forget_terms(connection, np.frombuffer(old.terms, dtype=np.int32))
         terms: Terms = analyse(analyzer, source.title, plain_text(source.body_html), config.params)
-        _count_terms(connection, terms.hashes)
+        known = _count_terms(connection, terms.keys)
+        ids = np.array([known[k][0] for k in terms.keys], dtype=np.int32)
+        df = np.array([known[k][1] for k in terms.keys], dtype=np.float64)
         n = connection.scalar(sa.select(sa.func.count()).select_from(DOCUMENTS)) + (old is None)
-        known = _frequencies(connection, terms.hashes)
-        df = np.array([known.get(h, 1) for h in terms.hashes.tolist()])
-        term_ids, weights = vector(terms, df, n, config.params)
+        kept, weights = vector(terms, df, n, config.params)
+        doc = make_doc(source.id, None, 0.0, tags, ids[kept], weights)
+        term_ids, weights = doc.terms, doc.weights
     row = _document_row(source, tags, term_ids, weights, fingerprint)
     if old is not None:
         connection.execute(DOCUMENTS.update().where(DOCUMENTS.c.article_id == source.id).values(**row))
@@ -347,25 +348,25 @@ def _write_lists(connection, corpus: Corpus, article_ids: set[int], config: Conf
         connection.execute(NEIGHBOURS.insert(), values)
 
 
-def _count_terms(connection, hashes: np.ndarray) -> None:
-    """df += 1 for each term, in one atomic upsert per batch."""
-    if not len(hashes):
-        return
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[connection.dialect.name]
-    statement = dialect.insert(TERMS).values(term=sa.bindparam("t"), df=sa.literal(1))
-    statement = statement.on_conflict_do_update(index_elements=["term"], set_={"df": TERMS.c.df + 1})
-    connection.execute(statement, [{"t": h} for h in hashes.tolist()])
+def _count_terms(connection, keys: list[str]) -> dict[str, tuple[int, int]]:
+    """df += 1 for each term (new terms get the next ids); returns term -> (id, df)."""
+    known: dict[str, tuple[int, int]] = {}
+    for chunk in _chunks(keys):
+        rows = connection.execute(sa.select(TERMS.c.term, TERMS.c.id, TERMS.c.df).where(TERMS.c.term.in_(chunk)))
+        known.update((term, (i, df)) for term, i, df in rows)
+    new = [k for k in keys if k not in known]
+    if new:
+        start = (connection.scalar(sa.select(sa.func.max(TERMS.c.id))) or -1) + 1
+        rows = [{"term": k, "id": start + n, "df": 0} for n, k in enumerate(new)]
+        connection.execute(TERMS.insert(), rows)
+        known.update((r["term"], (r["id"], 0)) for r in rows)
+    for chunk in _chunks(keys):
+        connection.execute(TERMS.update().where(TERMS.c.term.in_(chunk)).values(df=TERMS.c.df + 1))
+    return {k: (i, df + 1) for k, (i, df) in known.items()}
 
 
-def _forget_terms(connection, hashes: np.ndarray) -> None:
-    """df -= 1 for each term; rows that reach zero go."""
-    for chunk in _chunks(hashes.tolist()):
-        connection.execute(TERMS.update().where(TERMS.c.term.in_(chunk)).values(df=TERMS.c.df - 1))
-        connection.execute(TERMS.delete().where(TERMS.c.term.in_(chunk), TERMS.c.df <= 0))
-
-
-def _frequencies(connection, hashes: np.ndarray) -> dict[int, int]:
-    found: dict[int, int] = {}
-    for chunk in _chunks(hashes.tolist()):
-        found.update(connection.execute(sa.select(TERMS.c.term, TERMS.c.df).where(TERMS.c.term.in_(chunk))).all())
-    return found
+def _forget_terms(connection, ids: np.ndarray) -> None:
+    """df -= 1 for each term id; terms no article holds any more go."""
+    for chunk in _chunks(ids.tolist()):
+        connection.execute(TERMS.update().where(TERMS.c.id.in_(chunk)).values(df=TERMS.c.df - 1))
+        connection.execute(TERMS.delete().where(TERMS.c.id.in_(chunk), TERMS.c.df <= 0))

@@ -24,16 +24,18 @@ class IndexedArticle(db.Model):
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     fingerprint: Mapped[str] = mapped_column(sa.String(32))  # of the analysed content
     tags: Mapped[bytes] = mapped_column(sa.LargeBinary)  # int64 tag hashes
-    terms: Mapped[bytes] = mapped_column(sa.LargeBinary)  # int64 term hashes, sorted
+    terms: Mapped[bytes] = mapped_column(sa.LargeBinary)  # int32 term ids, sorted
     weights: Mapped[bytes] = mapped_column(sa.LargeBinary)  # float32, the unit text vector
 
 
-class TermFrequency(db.Model):
-    """In how many indexed articles a term occurs (its IDF's input)."""
+class Term(db.Model):
+    """The vocabulary: each term's id (as stored in vectors) and in how many articles it occurs."""
 
     __tablename__ = "related_news_terms"
+    __table_args__ = (sa.UniqueConstraint("id", name="uq_related_news_terms_id"),)
 
-    term: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    term: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer)
     df: Mapped[int] = mapped_column(sa.Integer)
 
 

@@ -13,14 +13,15 @@ The **score** of a pair is::
     text cosine + tags_weight * tag cosine + category_weight * [same category]
 
 where tags are weighted by their own IDF (a tag on every article says
-nothing). Terms are stored as 64-bit hashes, so vectors are compact arrays.
+nothing). Terms are numbered by a vocabulary (stored beside the vectors),
+so a vector is two compact arrays: term ids and weights.
 """
 from __future__ import annotations
 
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,22 +42,21 @@ class Params:
     max_terms: int = 200
 
 
-def term_hash(term: str) -> int:
-    """A stable signed 64-bit id for ``term`` (Python's ``hash`` changes per process)."""
-    return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little", signed=True)
+def tag_hash(name: str) -> int:
+    """A stable signed 64-bit id for a normalised tag name (Python's ``hash`` changes per process)."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 @dataclass
 class Terms:
-    """One article's analysed text: term hashes, counts, and which are unaccented twins."""
+    """One article's analysed text: its distinct terms, their counts, which are unaccented twins."""
 
-    hashes: np.ndarray  # int64, distinct
+    keys: list[str]
     counts: np.ndarray  # float64: title counts * title_weight + body counts
-    twins: np.ndarray  # bool
+    twins: np.ndarray  # bool: weighted by unaccented_weight
 
 
-def analyse(analyzer: Analyzer, title: str, text: str, params: Params,
-            hashes: dict[str, int] | None = None) -> Terms:
+def analyse(analyzer: Analyzer, title: str, text: str, params: Params) -> Terms:
     """The weighted term counts of an article (title terms count ``title_weight`` times).
 
     An article typed without diacritics has only unaccented terms, at full
@@ -66,16 +66,9 @@ def analyse(analyzer: Analyzer, title: str, text: str, params: Params,
     counts: Counter = analyzer.terms(text, accents)
     for term, n in analyzer.terms(title, accents).items():
         counts[term] += n * params.title_weight
-    cache = hashes if hashes is not None else {}
     keys = list(counts)
-    ids = []
-    for term in keys:
-        h = cache.get(term)
-        if h is None:
-            h = cache[term] = term_hash(term)
-        ids.append(h)
-    return Terms(np.array(ids, dtype=np.int64), np.array([counts[k] for k in keys], dtype=np.float64),
-                 np.array([accents and k.startswith(UNACCENTED_PREFIX) for k in keys], dtype=bool))
+    return Terms(keys, np.fromiter(counts.values(), dtype=np.float64, count=len(keys)),
+                 np.array([accents and k[0] == UNACCENTED_PREFIX for k in keys], dtype=bool))
 
 
 def idf(df: np.ndarray, n_docs: int) -> np.ndarray:
@@ -84,18 +77,18 @@ def idf(df: np.ndarray, n_docs: int) -> np.ndarray:
 
 
 def vector(terms: Terms, df: np.ndarray, n_docs: int, params: Params) -> tuple[np.ndarray, np.ndarray]:
-    """The article's text vector: (term hashes, weights), heaviest ``max_terms``, length 1."""
-    if len(terms.hashes) == 0:
+    """The article's text vector: (positions in ``terms.keys``, weights), the heaviest
+    ``max_terms``, scaled to length 1."""
+    if not terms.keys:
         return np.empty(0, np.int64), np.empty(0, np.float32)
     weights = (1.0 + np.log(np.maximum(terms.counts, 1.0))) * idf(df, n_docs)
     weights = np.where(terms.twins, weights * params.unaccented_weight, weights)
     keep = np.flatnonzero(weights > 0)
     if len(keep) > params.max_terms:
         keep = keep[np.argpartition(-weights[keep], params.max_terms - 1)[: params.max_terms]]
-    keep = keep[np.argsort(terms.hashes[keep])]
     chosen = weights[keep]
     norm = math.sqrt(float(np.dot(chosen, chosen))) or 1.0
-    return terms.hashes[keep], (chosen / norm).astype(np.float32)
+    return keep, (chosen / norm).astype(np.float32)
 
 
 @dataclass
@@ -106,24 +99,35 @@ class Doc:
     category_id: int | None
     published_at: float  # POSIX seconds, for "latest" and ties
     tags: np.ndarray  # int64 hashes of normalised tag names
-    terms: np.ndarray  # int64 hashes
+    terms: np.ndarray  # int32 term ids (the vocabulary's), sorted
     weights: np.ndarray  # float32, length 1
     excluded: bool = False  # in an excluded category: never anyone's neighbour
 
 
 class Corpus:
-    """Every indexed article as sparse matrices, to score many pairs at once."""
+    """Every indexed article as one sparse matrix, to score many pairs at once.
+
+    Each row is ``[text vector | sqrt(tags_weight) * tag vector |
+    sqrt(category_weight) * category]``, so one row-by-row product gives the
+    whole score: text cosine + weighted tag cosine + weighted same category.
+    """
 
     def __init__(self, docs: Sequence[Doc], params: Params) -> None:
         self.docs = list(docs)
         self.params = params
         self.position = {doc.id: i for i, doc in enumerate(self.docs)}
         n = len(self.docs)
-        self.text = _rows(self.docs, lambda d: d.terms, lambda d: d.weights)
-        self.tags = _tag_rows(self.docs)
         categories: dict = {}
-        cat_columns = [categories.setdefault(d.category_id, len(categories)) for d in self.docs]
-        self.category = np.array(cat_columns, dtype=np.int64)
+        self.category = np.array([categories.setdefault(d.category_id, len(categories)) for d in self.docs],
+                                 dtype=np.int64)
+        parts = [_rows([d.terms for d in self.docs], [d.weights for d in self.docs])]
+        if params.tags_weight:
+            parts.append(math.sqrt(params.tags_weight) * _tag_rows([d.tags for d in self.docs]))
+        if params.category_weight and n:
+            parts.append(sp.csr_matrix((np.full(n, math.sqrt(params.category_weight)), self.category,
+                                        np.arange(n + 1)), shape=(n, len(categories))))
+        self.matrix = sp.hstack(parts, format="csr", dtype=np.float32)
+        self._transposed = None
         self.published = np.array([d.published_at for d in self.docs], dtype=np.float64)
         self.ids = np.array([d.id for d in self.docs], dtype=np.int64)
         self.candidate = np.array([not d.excluded for d in self.docs], dtype=bool)
@@ -136,67 +140,80 @@ class Corpus:
     def scores(self, rows: Sequence[int]) -> np.ndarray:
         """Dense scores of ``rows`` against every article, shape (len(rows), N)."""
         rows = np.asarray(rows, dtype=np.int64)
-        text = (self.text[rows] @ self.text.T).toarray()
-        if self.params.tags_weight:
-            text += self.params.tags_weight * (self.tags[rows] @ self.tags.T).toarray()
-        if self.params.category_weight:
-            same = self.category[rows][:, None] == self.category[None, :]
-            text += self.params.category_weight * same
-        return text
+        if len(rows) < 32:  # a sync: transpose the few rows, not the whole matrix
+            return (self.matrix @ self.matrix[rows].T).T.toarray()
+        if self._transposed is None:
+            self._transposed = self.matrix.T.tocsr()
+        return (self.matrix[rows] @ self._transposed).toarray()
 
     def neighbours(self, row: int, scores: np.ndarray, size: int) -> list[tuple[int, float, bool]]:
-        """The ``size`` best (article id, score, is fallback) for article ``row``.
+        """The ``size`` best (article id, score, is fallback) for article ``row``."""
+        return next(self._block([row], scores[None, :], size))[1]
 
-        Articles above the threshold, best first (ties: newest first). When
-        none is, the latest articles of the same category, marked fallback.
+    def lists(self, rows: Iterable[int], size: int, block: int = 512):
+        """(row, neighbours) for each of ``rows``, scored ``block`` rows at a time.
+
+        Neighbours are the articles above the threshold, best first (equal
+        scores: newest first), at most ``size``; when none is above, the
+        latest articles of the same category, marked fallback. Never the
+        article itself, never an excluded one.
         """
-        allowed = self.candidate.copy()
-        allowed[row] = False
-        above = np.flatnonzero(allowed & (scores > self.params.threshold))
-        if len(above):
-            if len(above) > size:
-                # keep every tie at the cut so the order below is exact
-                cut = np.partition(scores[above], len(above) - size)[len(above) - size]
-                above = above[scores[above] >= cut]
-            order = np.lexsort((-self.ids[above], -self.published[above], -scores[above]))[:size]
-            return [(int(self.ids[i]), float(scores[i]), False) for i in above[order]]
-        same = allowed[self.recency] & (self.category[self.recency] == self.category[row])
-        latest = self.recency[same][:size]
-        return [(int(self.ids[i]), 0.0, True) for i in latest]
-
-    def lists(self, rows: Iterable[int], size: int, block: int = 256):
-        """(row, neighbours) for each of ``rows``, scored ``block`` rows at a time."""
         rows = list(rows)
         for start in range(0, len(rows), block):
             chunk = rows[start:start + block]
-            for row, scores in zip(chunk, self.scores(chunk)):
-                yield row, self.neighbours(row, scores, size)
+            yield from self._block(chunk, self.scores(chunk), size)
+
+    def _block(self, rows: list[int], scores: np.ndarray, size: int):
+        scores = np.where(self.candidate[None, :], scores, -np.inf)
+        scores[np.arange(len(rows)), rows] = -np.inf
+        n = scores.shape[1]
+        if n > size:  # the size-th best score of each row, found for all rows at once
+            cut = np.partition(scores, n - size, axis=1)[:, n - size]
+        else:
+            cut = np.full(len(rows), -np.inf)
+        cut = np.maximum(cut, np.nextafter(self.params.threshold, np.inf))
+        for row, row_scores, row_cut in zip(rows, scores, cut):
+            above = np.flatnonzero(row_scores >= row_cut)  # every tie at the cut stays
+            if len(above):
+                order = np.lexsort((-self.ids[above], -self.published[above], -row_scores[above]))[:size]
+                yield row, [(int(self.ids[i]), float(row_scores[i]), False) for i in above[order]]
+            else:
+                yield row, self._latest(row, size)
+
+    def _latest(self, row: int, size: int) -> list[tuple[int, float, bool]]:
+        """The fallback: the latest articles of ``row``'s category."""
+        if not hasattr(self, "_by_category"):
+            order = self.recency[self.candidate[self.recency]]
+            self._by_category = {c: order[self.category[order] == c] for c in np.unique(self.category)}
+        latest = self._by_category.get(self.category[row], np.empty(0, np.int64))
+        latest = latest[latest != row][:size]
+        return [(int(self.ids[i]), 0.0, True) for i in latest]
 
 
-def _rows(docs: Sequence[Doc], keys, values) -> sp.csr_matrix:
-    """A CSR matrix with one row per doc; columns are the distinct hashes."""
-    lengths = [len(keys(d)) for d in docs]
-    if not docs or not sum(lengths):
-        return sp.csr_matrix((len(docs), 1), dtype=np.float64)
-    flat = np.concatenate([keys(d) for d in docs])
-    columns, inverse = np.unique(flat, return_inverse=True)
-    data = np.concatenate([np.asarray(values(d), dtype=np.float64) for d in docs])
+def _rows(columns: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> sp.csr_matrix:
+    """A CSR matrix with one row per doc; ``columns`` are small non-negative ids."""
+    lengths = np.fromiter((len(c) for c in columns), dtype=np.int64, count=len(columns))
+    if not len(columns) or not lengths.sum():
+        return sp.csr_matrix((len(columns), 1), dtype=np.float64)
+    indices = np.concatenate(columns).astype(np.int64)
+    data = np.concatenate(values).astype(np.float64)
     indptr = np.concatenate([[0], np.cumsum(lengths)])
-    return sp.csr_matrix((data, inverse.astype(np.int64), indptr), shape=(len(docs), len(columns)))
+    return sp.csr_matrix((data, indices, indptr), shape=(len(columns), int(indices.max()) + 1))
 
 
-def _tag_rows(docs: Sequence[Doc]) -> sp.csr_matrix:
-    """Tag vectors weighted by tag IDF, each of length 1 (none: a zero row)."""
-    df = Counter(int(t) for d in docs for t in d.tags)
-    n = len(docs)
-    weights: dict[int, float] = {t: float(idf(np.array([c]), n)[0]) for t, c in df.items()}
-
-    def values(doc: Doc) -> np.ndarray:
-        w = np.array([weights[int(t)] for t in doc.tags], dtype=np.float64)
-        norm = float(np.linalg.norm(w))
-        return w / norm if norm else w
-
-    return _rows(docs, lambda d: d.tags, values)
+def _tag_rows(tags: Sequence[np.ndarray]) -> sp.csr_matrix:
+    """Tag vectors weighted by tag IDF, each of length 1 (no tags: a zero row)."""
+    lengths = np.fromiter((len(t) for t in tags), dtype=np.int64, count=len(tags))
+    if not len(tags) or not lengths.sum():
+        return sp.csr_matrix((len(tags), 1), dtype=np.float64)
+    flat = np.concatenate(tags)
+    distinct, column = np.unique(flat, return_inverse=True)
+    weight = idf(np.bincount(column), len(tags))[column]
+    row = np.repeat(np.arange(len(tags)), lengths)
+    norms = np.sqrt(np.bincount(row, weights=weight * weight, minlength=len(tags)))
+    weight = np.divide(weight, norms[row], out=np.zeros_like(weight), where=norms[row] > 0)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    return sp.csr_matrix((weight, column, indptr), shape=(len(tags), len(distinct)))
 
 
 @dataclass
@@ -213,37 +230,42 @@ class ArticleText:
 
 
 def index_all(articles: Iterable[ArticleText], params: Params, analyzer: Analyzer | None = None,
-              on_article: Callable[[], None] | None = None) -> tuple[list[Doc], dict[int, int]]:
+              on_article: Callable[[], None] | None = None) -> tuple[list[Doc], dict[str, int], np.ndarray]:
     """Every article's vector with exact document frequencies: the full rebuild's maths.
 
-    Returns the docs and the document frequency of every term hash.
+    Returns the docs, the vocabulary (term -> id) and each id's document frequency.
     """
     analyzer = analyzer or Analyzer()
-    hashes: dict[str, int] = {}
+    vocabulary: dict[str, int] = {}
     articles = list(articles)
     analysed = []
     for article in articles:
-        analysed.append(analyse(analyzer, article.title, article.text, params, hashes))
+        terms = analyse(analyzer, article.title, article.text, params)
+        ids = list(map(vocabulary.get, terms.keys))
+        if None in ids:
+            for i, key in enumerate(terms.keys):
+                if ids[i] is None:
+                    ids[i] = vocabulary[key] = len(vocabulary)
+        analysed.append((terms, np.array(ids, dtype=np.int32)))
         if on_article:
             on_article()
-    df = document_frequencies(t.hashes for t in analysed)
+    df = np.bincount(np.concatenate([ids for _, ids in analysed] or [np.empty(0, np.int32)]),
+                     minlength=len(vocabulary))
     docs = []
-    for article, terms in zip(articles, analysed):
-        term_ids, weights = vector(terms, np.array([df[h] for h in terms.hashes.tolist()]), len(articles), params)
-        docs.append(Doc(article.id, article.category_id, article.published_at, tag_hashes(analyzer, article.tags),
-                        term_ids, weights, excluded=article.excluded))
-    return docs, df
+    for article, (terms, ids) in zip(articles, analysed):
+        kept, weights = vector(terms, df[ids], len(articles), params)
+        docs.append(make_doc(article.id, article.category_id, article.published_at,
+                             tag_hashes(analyzer, article.tags), ids[kept], weights, article.excluded))
+    return docs, vocabulary, df
+
+
+def make_doc(id, category_id, published_at, tags, term_ids, weights, excluded=False) -> Doc:
+    """A Doc with its terms sorted by id (as stored)."""
+    order = np.argsort(term_ids, kind="stable")
+    return Doc(id, category_id, published_at, tags, term_ids[order].astype(np.int32),
+               weights[order].astype(np.float32), excluded)
 
 
 def tag_hashes(analyzer: Analyzer, names: Iterable[str]) -> np.ndarray:
     """Hashes of the normalised tag names ("Hoà bình" and "hòa bình" are one tag)."""
-    return np.array(sorted({term_hash("#" + analyzer.tag(n)) for n in names if n.strip()}), dtype=np.int64)
-
-
-def document_frequencies(all_terms: Iterable[np.ndarray]) -> Mapping[int, int]:
-    """How many of the articles contain each term hash."""
-    arrays = [a for a in all_terms if len(a)]
-    if not arrays:
-        return {}
-    hashes, counts = np.unique(np.concatenate(arrays), return_counts=True)
-    return dict(zip(hashes.tolist(), counts.tolist()))
+    return np.array(sorted({tag_hash(analyzer.tag(n)) for n in names if n.strip()}), dtype=np.int64)

@@ -30,9 +30,13 @@ MARKED_VOWELS = frozenset("ăâêôơư")
 # Two-vowel rhymes whose tone goes on the second vowel when nothing follows.
 SECOND_VOWEL_RHYMES = frozenset({"oa", "oe", "uy"})
 UNACCENTED_PREFIX = "~"
+MAX_WORD = 30  # longer "words" are no Vietnamese (a URL, a code); they make no terms
 
-PHRASE_BREAK = re.compile(r"[.,;:!?…()\[\]{}<>\"“”‘’'«»/\\|\-–—•·*+=#%&@\n\r\t]+")
+PHRASE_BREAK = r"[.,;:!?…()\[\]{}<>\"“”‘’'«»/\\|\-–—•·*+=#%&@\n\r\t]+"
 WORD = re.compile(r"[^\W\d_]+")  # letters only: numbers say little about a topic
+# One pass over a text: its words, and the punctuation runs that end phrases.
+TOKEN = re.compile(r"[^\W\d_]+|" + PHRASE_BREAK)
+BREAK = object()  # what punctuation tokens map to
 TAG_WORD = re.compile(r"[^\W_]+")  # tags keep their numbers ("Nhiệm kỳ 2020-2025")
 
 
@@ -105,27 +109,34 @@ class Analyzer:
         self.stop_words = stop_words
         self._words: dict[str, tuple[str, str, bool]] = {}
 
-    def _word(self, word: str) -> tuple[str, str, bool]:
-        """(canonical syllable, unaccented syllable, is a stop word)."""
+    def _word(self, word: str):
+        """(canonical syllable, its unaccented twin term, is a stop word), or BREAK.
+
+        Punctuation, and "words" too long to be Vietnamese (a URL, a code),
+        break the text into phrases: no syllable pair spans them.
+        """
         found = self._words.get(word)
+        if found is None and (not word[0].isalpha() or len(word) > MAX_WORD):
+            found = self._words[word] = BREAK
         if found is None:
             key = syllable(word) if self.normalise_tones else word
             plain = unaccented(key)
             stop = self.stop_words and (key in STOP or (key == plain and key in UNACCENTED_STOP))
-            found = self._words[word] = (key, plain, stop)
+            found = self._words[word] = (key, UNACCENTED_PREFIX + plain, stop)
         return found
 
-    def typed_without_diacritics(self, text: str) -> bool:
+    @staticmethod
+    def typed_without_diacritics(text: str) -> bool:
         """Whether ``text`` is Vietnamese typed without diacritics ("Dai hoi chi bo").
 
-        Written Vietnamese has diacritics on most syllables; below one in
-        ten (over at least 20 words), the text was typed without them.
+        Written Vietnamese has diacritics on most syllables, each a non-ASCII
+        character; with fewer than one per ten words (over at least 20
+        words), the text was typed without them.
         """
-        words = WORD.findall(unicodedata.normalize("NFC", text).lower())
-        if len(words) < 20:
+        words = text.count(" ") + 1
+        if words < 20:
             return False
-        marked = sum(1 for w in words if not w.isascii())
-        return marked < 0.1 * len(words)
+        return len(text.encode("utf-8")) - len(text) < 0.1 * words
 
     def terms(self, text: str, accents: bool = True) -> Counter:
         """Term counts of ``text``: syllables, syllable pairs and their unaccented twins.
@@ -133,28 +144,32 @@ class Analyzer:
         ``accents=False`` (text typed without diacritics) gives the
         unaccented terms only: its plain spellings mean nothing more.
         """
-        counts: Counter = Counter()
-        text = unicodedata.normalize("NFC", text).lower()
+        found: list[str] = []
+        add = found.append
         twins = self.unaccented_twins or not accents
-        for phrase in PHRASE_BREAK.split(text):
-            previous = None
-            for word in WORD.findall(phrase):
-                current = self._word(word)
-                key, plain, stop = current
-                if not stop:
-                    if accents:
-                        counts[key] += 1
-                    if twins:
-                        counts[UNACCENTED_PREFIX + plain] += 1
-                if self.bigrams and previous is not None and not (stop and previous[2]):
-                    if accents:
-                        counts[previous[0] + " " + key] += 1
-                    if twins:
-                        counts[UNACCENTED_PREFIX + previous[1] + " " + plain] += 1
-                previous = current
-        return counts
+        bigrams = self.bigrams
+        words = self._words
+        previous = None
+        for token in TOKEN.findall(unicodedata.normalize("NFC", text).lower()):
+            word = words.get(token) or self._word(token)
+            if word is BREAK:
+                previous = None
+                continue
+            key, twin, stop = word
+            if not stop:
+                if accents:
+                    add(key)
+                if twins:
+                    add(twin)
+            if bigrams and previous is not None and not (stop and previous[2]):
+                if accents:
+                    add(previous[0] + " " + key)
+                if twins:
+                    add(previous[1] + " " + twin[1:])
+            previous = word
+        return Counter(found)
 
     def tag(self, name: str) -> str:
         """A tag's matching key: canonical, unaccented ("Hoà bình" = "hoa binh")."""
         words = TAG_WORD.findall(unicodedata.normalize("NFC", name).lower())
-        return " ".join(unaccented(self._word(w)[0]) for w in words) or name.strip().lower()
+        return " ".join(unaccented(syllable(w)) for w in words) or name.strip().lower()

@@ -15,7 +15,7 @@ def article(id, title, text, category="Tin hoạt động", day=0, tags=(), excl
 
 def ranked(articles, of, params=Params(), size=5):
     """The ids in ``of``'s list, best first, and whether it is the fallback."""
-    docs, _ = index_all(articles, params)
+    docs, *_ = index_all(articles, params)
     corpus = Corpus(docs, params)
     row = corpus.position[of]
     entries = corpus.neighbours(row, corpus.scores([row])[0], size)

@@ -1,4 +1,4 @@
-"""The related-news tables: indexed articles, term frequencies, stored neighbour lists, state.
+"""The related-news tables: indexed articles, their vocabulary, stored neighbour lists, state.
 
 Revision ID: related_news_0001
 Revises:
@@ -33,9 +33,11 @@ def upgrade():
     )
     op.create_table(
         "related_news_terms",
-        sa.Column("term", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("term", sa.String(length=100), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("df", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("term"),
+        sa.UniqueConstraint("id", name="uq_related_news_terms_id"),
         if_not_exists=True,
     )
     op.create_table(
