@@ -85,7 +85,7 @@ class LiveSite:
 def live_site(tmp_path_factory, site_database_url):
     from werkzeug.serving import make_server
 
-    from site_core import create_app
+    from site_core import create_app, plugins
     from site_core.db import db
     from site_core.testing import scratch_schema
 
@@ -108,8 +108,14 @@ def live_site(tmp_path_factory, site_database_url):
             else:
                 os.environ["SITE_INSTANCE_PATH"] = previous
         assert not app.debug and not app.testing, "the browser suite runs the site in production mode"
+        registry = plugins.get(app)
+        broken = {name: registry.installed[name].error for name in enabled
+                  if registry.installed[name].status != "enabled"}
+        assert not broken, f"built-in plugins failed to start: {broken}"
         loaded = app.test_cli_runner().invoke(args=["load-demo"])
         assert loaded.exit_code == 0, loaded.output
+        missing = [name for name in enabled if f"\n{name}: " not in "\n" + loaded.output]
+        assert not missing, f"no demo data from {missing} (see the log): {loaded.output}"
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, name="live-site", daemon=True)
         thread.start()
