@@ -17,6 +17,7 @@ class Counter:
     salts: dict = field(default_factory=dict)  # day -> salt, today's and yesterday's
     failures: int = 0  # hits that could not be written (logged each time)
     last_cleanup: float | None = None  # Unix seconds of the last opportunistic cleanup
+    signer: object = None  # the visitor cookie's signer, made on first use
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property

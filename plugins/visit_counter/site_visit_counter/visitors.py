@@ -72,9 +72,13 @@ def recognise(reader, address: str, user_agent: str, now: dt.datetime, window: d
 
 
 def _signer() -> Signer:
-    app = current_app
-    keys = [*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key]
-    return Signer(keys, salt="site_visit_counter.visitor")
+    """The cookie signer (made once per app): ``SECRET_KEY``, accepting ``SECRET_KEY_FALLBACKS``."""
+    counter = state.get()
+    if counter.signer is None:
+        app = current_app
+        keys = [*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key]
+        counter.signer = Signer(keys, salt="site_visit_counter.visitor")
+    return counter.signer
 
 
 def cookie_name() -> str:
