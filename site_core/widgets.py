@@ -96,7 +96,7 @@ def _render_cached(widget: Widget, page: Page) -> Markup:
     html = cache.get(key)
     if html is None:
         html = _render_isolated(widget, page)
-        if "data-widget-error" not in html:
+        if html and "data-widget-error" not in html:  # never cache a failure or "nothing yet"
             cache.set(key, str(html), timeout=widget.cache_seconds)
     return Markup(html)
 
