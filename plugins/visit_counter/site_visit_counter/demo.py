@@ -13,7 +13,7 @@ import random
 from site_core import clock
 from site_core.formatting import format_number
 
-from . import counting, store
+from . import store
 from .models import days
 
 TARGET_TOTAL = 2_171_121

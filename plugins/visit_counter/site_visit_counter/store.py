@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError as DatabaseError  # noqa: F401  (re-exported)
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.dialects import postgresql, sqlite
 
 from flask import current_app
@@ -21,6 +21,8 @@ from site_core.db import write_transaction
 
 from . import sql
 from .models import days, salts, visitors
+
+DatabaseError = SQLAlchemyError  # what a failed write raises
 
 
 @contextlib.contextmanager

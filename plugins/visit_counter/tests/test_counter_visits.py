@@ -166,3 +166,19 @@ def test_no_address_or_user_agent_is_stored_anywhere(site_app, visit):
     assert dumped  # the visit was stored ...
     for secret in ("203.0.113.77", "2001:db8::77", "MarkerBrowser", "cb007135"):  # ... not who made it
         assert secret not in text
+
+
+def test_a_cookie_signed_with_a_retired_key_still_counts_while_that_key_is_a_fallback(site_app_factory, visit,
+                                                                                      stats):
+    plugins = {"PLUGINS": {"enabled": ["visit_counter"]}}
+    old = site_app_factory({**plugins, "SECRET_KEY": "o" * 32})
+    shared = {"SQLALCHEMY_DATABASE_URI": old.config["SQLALCHEMY_DATABASE_URI"]}
+    rotated = site_app_factory({**plugins, **shared, "SECRET_KEY": "n" * 32, "SECRET_KEY_FALLBACKS": ["o" * 32]},
+                               create_tables=False)
+    without = site_app_factory({**plugins, **shared, "SECRET_KEY": "n" * 32}, create_tables=False)
+    cookie = visit(old.test_client(), ip="192.0.2.1").headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    for app, visits in ((rotated, 1), (without, 2)):
+        client = app.test_client()
+        client.set_cookie("visit_counter", cookie)
+        visit(client, ip="203.0.113.1", ua="Mozilla/5.0 Firefox/128.0")  # new address and browser
+        assert stats(app)["today"]["visits"] == visits
