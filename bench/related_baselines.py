@@ -44,7 +44,7 @@ def _latest_same_category(i: int, categories: Sequence, dates: Sequence[float], 
 
 
 def tags_and_category(tags: Sequence[set[str]], categories: Sequence, dates: Sequence[float], k: int = 5):
-    """For each article: (indices of its related articles, used the fallback)."""
+    """For each article: (indices of its related articles, for each whether it is a fallback)."""
     n = len(tags)
     results = []
     for i in range(n):
@@ -56,9 +56,11 @@ def tags_and_category(tags: Sequence[set[str]], categories: Sequence, dates: Seq
             if tags[i] & tags[j]:  # the category alone is the fallback, below
                 scored.append((-score, -dates[j], -j, j))
         if scored:
-            results.append(([j for *_, j in sorted(scored)[:k]], False))
+            chosen = [j for *_, j in sorted(scored)[:k]]
+            results.append((chosen, [False] * len(chosen)))
         else:
-            results.append((_latest_same_category(i, categories, dates, k), True))
+            chosen = _latest_same_category(i, categories, dates, k)
+            results.append((chosen, [True] * len(chosen)))
     return results
 
 
@@ -87,7 +89,7 @@ class _FullText:
 
 def yarpp_like(titles: Sequence[str], bodies: Sequence[str], tags: Sequence[set[str]],
                categories: Sequence, k: int = 5, threshold: float = YARPP_THRESHOLD):
-    """For each article: (indices of its related articles, False: YARPP has no fallback)."""
+    """For each article: (indices of its related articles, all False: YARPP has no fallback)."""
     title_index, body_index = _FullText(titles), _FullText(bodies)
     n = len(titles)
     results = []
@@ -96,5 +98,5 @@ def yarpp_like(titles: Sequence[str], bodies: Sequence[str], tags: Sequence[set[
         score += np.array([(categories[i] == categories[j]) + len(tags[i] & tags[j]) for j in range(n)])
         score[i] = -np.inf
         order = [j for j in np.argsort(-score, kind="stable")[:k] if score[j] >= threshold]
-        results.append((order, False))
+        results.append((order, [False] * len(order)))
     return results

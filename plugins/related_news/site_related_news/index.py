@@ -37,6 +37,7 @@ from site_core.db import db, write_transaction
 from .models import IndexedArticle, Neighbour, State, Term
 from .scoring import ArticleText, Corpus, Doc, Params, Terms, analyse, index_all, make_doc, tag_hashes, vector
 from .text import Analyzer
+from .widget import stored_size
 
 ARTICLES = Article.__table__
 DOCUMENTS = IndexedArticle.__table__
@@ -61,9 +62,10 @@ class Config:
             title_weight=settings["title_weight"], tags_weight=settings["tags_weight"],
             category_weight=settings["category_weight"], unaccented_weight=settings["unaccented_weight"],
             threshold=settings["threshold"], max_terms=settings["max_terms"],
+            fill_with_latest=settings["fill_with_latest"],
         )
-        count = settings["count"]
-        return cls(params, size=count + max(3, count), exclude_categories=tuple(settings["exclude_categories"]))
+        return cls(params, size=stored_size(settings["count"]),
+                   exclude_categories=tuple(settings["exclude_categories"]))
 
     def fingerprint(self) -> str:
         """Changes when a setting that shapes the stored lists changes."""
@@ -204,6 +206,38 @@ def _no_progress(label: str, length: int):
     return contextlib.nullcontext(Bar())
 
 
+@dataclass
+class Computed:
+    """Everything a rebuild stores, computed from the articles."""
+
+    documents: list[dict]
+    terms: list[dict]
+    neighbours: list[dict]
+    fallback_lists: int
+
+
+def compute(config: Config, progress: Progress = _no_progress) -> Computed:
+    """Every vector and every list, from the articles as they are now (nothing is written)."""
+    analyzer = Analyzer()
+    with db.engine.connect() as connection:
+        excluded = excluded_category_ids(connection, config.exclude_categories, analyzer)
+        sources = list(read_published(connection))
+    with progress("Phân tích bài viết", len(sources)) as bar:
+        docs, vocabulary, df = index_all((_text(s, excluded) for s in sources), config.params, analyzer,
+                                         on_article=lambda: bar.update(1))
+    documents = [_document_row(source, doc.tags, doc.terms, doc.weights, source.fingerprint())
+                 for source, doc in zip(sources, docs)]
+    corpus = Corpus(docs, config.params)
+    neighbours, fallbacks = [], 0
+    with progress("Tính bài liên quan", len(docs)) as bar:
+        for row, entries in corpus.lists(range(len(docs)), config.size):
+            neighbours.extend(_neighbour_rows(corpus.docs[row].id, entries))
+            fallbacks += bool(entries) and all(fallback for *_, fallback in entries)
+            bar.update(1)
+    terms = [{"term": term, "id": i, "df": int(df[i])} for term, i in vocabulary.items()]
+    return Computed(documents, terms, neighbours, fallbacks)
+
+
 def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
     """Recompute every vector and every list from the articles; swap them in at once.
 
@@ -215,33 +249,22 @@ def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
 
     started_clock = time.perf_counter()
     started = clock.now()
-    analyzer = Analyzer()
-    with db.engine.connect() as connection:
-        excluded = excluded_category_ids(connection, config.exclude_categories, analyzer)
-        sources = list(read_published(connection))
-    with progress("Phân tích bài viết", len(sources)) as bar:
-        docs, vocabulary, df = index_all((_text(s, excluded) for s in sources), config.params, analyzer,
-                                         on_article=lambda: bar.update(1))
-    rows = [_document_row(source, doc.tags, doc.terms, doc.weights, source.fingerprint())
-            for source, doc in zip(sources, docs)]
-    corpus = Corpus(docs, config.params)
-    lists, fallbacks = [], 0
-    n = len(docs)
-    with progress("Tính bài liên quan", n) as bar:
-        for row, entries in corpus.lists(range(n), config.size):
-            lists.extend(_neighbour_rows(corpus.docs[row].id, entries))
-            fallbacks += bool(entries) and entries[0][2]
-            bar.update(1)
-    stored_terms = [{"term": term, "id": i, "df": int(df[i])} for term, i in vocabulary.items()]
+    computed = compute(config, progress)
     with write_transaction() as connection:
         _lock(connection)
         for table in (NEIGHBOURS, DOCUMENTS, TERMS):
             connection.execute(table.delete())
-        for table, values in ((DOCUMENTS, rows), (TERMS, stored_terms), (NEIGHBOURS, lists)):
+        for table, values in ((DOCUMENTS, computed.documents), (TERMS, computed.terms),
+                              (NEIGHBOURS, computed.neighbours)):
             for chunk in _chunks(values, 5000):
                 connection.execute(table.insert(), chunk)
         _set_state(connection, {"built_at": started.isoformat(), "settings": config.fingerprint(),
-                                "documents": str(n)})
+                                "documents": str(len(computed.documents))})
+    if db.engine.dialect.name == "postgresql":  # fresh statistics for the planner after a bulk write
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            for table in (DOCUMENTS, TERMS, NEIGHBOURS):
+                connection.exec_driver_sql(f"ANALYZE {table.name}")
     with db.engine.connect() as connection:
         changed = set(connection.scalars(sa.select(ARTICLES.c.id).where(ARTICLES.c.updated_at > started)))
         published = sa.select(ARTICLES.c.id).where(ARTICLES.c.status == "published")
@@ -249,8 +272,9 @@ def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
                                           .where(DOCUMENTS.c.article_id.not_in(published))))
     for article_id in sorted(changed):  # edited or deleted while we computed
         sync(article_id, config)
-    with_lists = len({row["article_id"] for row in lists})
-    return RebuildReport(n, with_lists, fallbacks, len(stored_terms), time.perf_counter() - started_clock)
+    with_lists = len({row["article_id"] for row in computed.neighbours})
+    return RebuildReport(len(computed.documents), with_lists, computed.fallback_lists, len(computed.terms),
+                         time.perf_counter() - started_clock)
 
 
 # --- one article changed -------------------------------------------------------------------
@@ -332,8 +356,9 @@ def _entered(connection, corpus: Corpus, article_id: int, config: Config) -> set
         score = scores[corpus.position[other]]
         if other in above and (fallback or count < config.size or score >= low):
             entered.add(other)
-        elif other in same_category and (fallback or count == 0):
-            entered.add(other)
+        elif other in same_category and (fallback or count == 0 or
+                                         (config.params.fill_with_latest and count < config.size)):
+            entered.add(other)  # it may be among the category's latest that fill the list
     return entered
 
 

@@ -20,6 +20,9 @@ def site_plugin_settings():
         "threshold": Setting(Params.threshold, minimum=0.0, maximum=2.0,
                              help="scores at or below this are not related; if none is above, "
                                   "the latest articles of the same category are shown"),
+        "fill_with_latest": Setting(Params.fill_with_latest,
+                                    help="fill a list with fewer related articles than count with the "
+                                         "latest of the same category"),
         "title_weight": Setting(Params.title_weight, minimum=0.0, maximum=20.0,
                                 help="a title word counts this many times a body word"),
         "tags_weight": Setting(Params.tags_weight, minimum=0.0, maximum=5.0, help="weight of shared tags"),

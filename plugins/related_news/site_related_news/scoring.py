@@ -40,6 +40,7 @@ class Params:
     unaccented_weight: float = 1.0
     threshold: float = 0.2
     max_terms: int = 200
+    fill_with_latest: bool = True  # fewer related than shown: the category's latest fill the list
 
 
 def tag_hash(name: str) -> int:
@@ -155,8 +156,9 @@ class Corpus:
 
         Neighbours are the articles above the threshold, best first (equal
         scores: newest first), at most ``size``; when none is above, the
-        latest articles of the same category, marked fallback. Never the
-        article itself, never an excluded one.
+        latest articles of the same category, marked fallback; with
+        ``fill_with_latest``, those also fill a list of fewer than ``size``.
+        Never the article itself, never an excluded one.
         """
         rows = list(rows)
         for start in range(0, len(rows), block):
@@ -174,20 +176,20 @@ class Corpus:
         cut = np.maximum(cut, np.nextafter(self.params.threshold, np.inf))
         for row, row_scores, row_cut in zip(rows, scores, cut):
             above = np.flatnonzero(row_scores >= row_cut)  # every tie at the cut stays
-            if len(above):
-                order = np.lexsort((-self.ids[above], -self.published[above], -row_scores[above]))[:size]
-                yield row, [(int(self.ids[i]), float(row_scores[i]), False) for i in above[order]]
-            else:
-                yield row, self._latest(row, size)
+            order = np.lexsort((-self.ids[above], -self.published[above], -row_scores[above]))[:size]
+            chosen = [(int(self.ids[i]), float(row_scores[i]), False) for i in above[order]]
+            if not chosen or (self.params.fill_with_latest and len(chosen) < size):
+                chosen += self._latest(row, size - len(chosen), {int(i) for i in above[order]})
+            yield row, chosen
 
-    def _latest(self, row: int, size: int) -> list[tuple[int, float, bool]]:
-        """The fallback: the latest articles of ``row``'s category."""
+    def _latest(self, row: int, count: int, taken: set[int]) -> list[tuple[int, float, bool]]:
+        """The fallback: the latest articles of ``row``'s category, not ``row``, not ``taken`` rows."""
         if not hasattr(self, "_by_category"):
             order = self.recency[self.candidate[self.recency]]
             self._by_category = {c: order[self.category[order] == c] for c in np.unique(self.category)}
         latest = self._by_category.get(self.category[row], np.empty(0, np.int64))
-        latest = latest[latest != row][:size]
-        return [(int(self.ids[i]), 0.0, True) for i in latest]
+        picked = [i for i in latest[: count + len(taken) + 1].tolist() if i != row and i not in taken][:count]
+        return [(int(self.ids[i]), 0.0, True) for i in picked]
 
 
 def _rows(columns: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> sp.csr_matrix:

@@ -82,8 +82,15 @@ def delete(site_app):
 @pytest.fixture
 def shown(render_widget):
     """shown(article): the ids the widget lists on the article's page, in order."""
-    def ids(article, app=None):
+    def ids(article, app=None, kind=None):
         html = render_widget("related_news", article=article, app=app)
-        return [int(i) for i in re.findall(r'data-article-id="(\d+)"', html)]
+        return [int(i) for i, k in re.findall(r'data-article-id="(\d+)" data-kind="(\w+)"', html)
+                if kind in (None, k)]
 
     return ids
+
+
+@pytest.fixture
+def related(shown):
+    """related(article): the ids listed as related (not the category's latest filling up)."""
+    return lambda article, app=None: shown(article, app=app, kind="related")

@@ -39,7 +39,7 @@ def by_slug(app, slug):
         return db.session.scalar(sa.select(Article).where(Article.slug == slug))
 
 
-def test_rebuild_fills_the_lists_of_a_site_that_had_articles_before(late_app, shown):
+def test_rebuild_fills_the_lists_of_a_site_that_had_articles_before(late_app, shown, related):
     first = by_slug(late_app, "giai-bong-chuyen-can-bo-0")
     assert shown(first, app=late_app) == []  # nothing stored yet
     result = late_app.test_cli_runner().invoke(args=["related", "rebuild"])
@@ -47,14 +47,14 @@ def test_rebuild_fills_the_lists_of_a_site_that_had_articles_before(late_app, sh
     assert "9 articles indexed, 9 lists" in result.output  # the draft is not indexed
     assert "Tính bài liên quan" in result.output  # the progress bar's label
     siblings = {by_slug(late_app, f"giai-bong-chuyen-can-bo-{n}").id for n in (1, 2)}
-    assert set(shown(first, app=late_app)) == siblings
+    assert set(related(first, app=late_app)) == siblings
 
 
 def lists(app):
-    """article -> (its neighbours, is fallback); the order of equal scores aside."""
+    """article -> its (neighbour, is fallback) pairs; the order of equal scores aside."""
     found = {}
     for article, _, neighbour, fallback in stored_rows(app):
-        found.setdefault(article, (set(), fallback))[0].add(neighbour)
+        found.setdefault(article, set()).add((neighbour, fallback))
     return found
 
 

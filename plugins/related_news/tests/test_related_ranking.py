@@ -14,12 +14,12 @@ def article(id, title, text, category="Tin hoạt động", day=0, tags=(), excl
 
 
 def ranked(articles, of, params=Params(), size=5):
-    """The ids in ``of``'s list, best first, and whether it is the fallback."""
+    """``of``'s list: (the related ids, best first; the ids of the category's latest after them)."""
     docs, *_ = index_all(articles, params)
     corpus = Corpus(docs, params)
     row = corpus.position[of]
     entries = corpus.neighbours(row, corpus.scores([row])[0], size)
-    return [i for i, _, _ in entries], bool(entries) and entries[0][2]
+    return [i for i, _, latest in entries if not latest], [i for i, _, latest in entries if latest]
 
 
 SITE = [
@@ -35,20 +35,22 @@ SITE = [
 
 
 def test_articles_on_the_same_subject_come_first():
-    related, fallback = ranked(SITE, of=1)
-    assert not fallback
+    related, _ = ranked(SITE, of=1)
     assert set(related[:2]) == {2, 3}
 
 
 def test_never_the_article_itself():
     for item in SITE:
-        related, _ = ranked(SITE, of=item.id, size=10)
-        assert item.id not in related
+        related, latest = ranked(SITE, of=item.id, size=10)
+        assert item.id not in related + latest
 
 
-def test_unrelated_articles_stay_out_of_the_list():
-    related, _ = ranked(SITE, of=6)
+def test_unrelated_articles_are_not_related_and_the_category_fills_the_list():
+    related, latest = ranked(SITE, of=6)
     assert related == [7]
+    assert latest == [5, 4, 3, 2]  # the same category, newest first
+    only, none = ranked(SITE, of=6, params=Params(fill_with_latest=False))
+    assert only == [7] and none == []
 
 
 def test_title_words_weigh_more_than_body_words():
@@ -73,18 +75,18 @@ def test_both_tone_placements_find_each_other():
         article(5, "Tiêm vắc xin", VACCINE),
     ]
     params = Params(unaccented_weight=0.0)  # tone normalisation alone must do it
-    related, fallback = ranked(site, of=2, params=params)
-    assert related[0] == 1 and not fallback
+    related, _ = ranked(site, of=2, params=params)
+    assert related == [1]
 
 
 def test_an_article_typed_without_diacritics_finds_its_accented_relatives():
     plain = ("Cac doi bong chuyen thi dau soi noi tren san van dong. Van dong vien gianh giai nhat hoi thao. "
              "Bong chuyen la mon the thao duoc yeu thich.")
     site = SITE + [article(9, "Giai bong chuyen nam nu", plain, day=9)]
-    related, fallback = ranked(site, of=9)
-    assert not fallback and set(related[:3]) == {1, 2, 3}
-    _, fallback = ranked(site, of=9, params=dataclasses.replace(Params(), unaccented_weight=0.0))
-    assert fallback  # without unaccented matching nothing is related
+    related, _ = ranked(site, of=9)
+    assert set(related) == {1, 2, 3}
+    related, _ = ranked(site, of=9, params=dataclasses.replace(Params(), unaccented_weight=0.0))
+    assert related == []  # without unaccented matching nothing is related
 
 
 def test_shared_tags_break_a_tie_and_tags_match_however_typed():
@@ -110,22 +112,22 @@ def test_when_nothing_is_related_the_latest_of_the_same_category_are_shown():
         article(10, "Lịch nghỉ Tết", "Nhà trường nghỉ Tết Nguyên đán theo quy định.", category="Thông báo", day=20),
         article(11, "Danh bạ điện thoại", "Số điện thoại các đơn vị trong trường.", category="Thông báo", day=30),
     ]
-    related, fallback = ranked(site, of=10)
-    assert fallback
-    assert related == [11, 8]  # same category, newest first, never itself
+    related, latest = ranked(site, of=10)
+    assert related == []
+    assert latest == [11, 8]  # same category, newest first, never itself
 
 
 def test_excluded_articles_are_never_listed_not_even_as_fallback():
     site = [dataclasses.replace(a, excluded=a.id == 2) for a in SITE]
-    related, _ = ranked(site, of=1, size=10)
-    assert 2 not in related and 3 in related
+    related, latest = ranked(site, of=1, size=10)
+    assert 2 not in related + latest and 3 in related
     alone = [article(1, "Thư viện", LIBRARY, category="Thông báo"),
              article(2, "Bóng chuyền", SPORT, category="Thông báo", excluded=True)]
-    assert ranked(alone, of=1) == ([], False)
+    assert ranked(alone, of=1) == ([], [])
 
 
 def test_the_threshold_decides_what_counts_as_related():
     low, _ = ranked(SITE, of=1, params=Params(threshold=0.0), size=10)
-    high, fallback = ranked(SITE, of=1, params=Params(threshold=1.9), size=10)
+    high, latest = ranked(SITE, of=1, params=Params(threshold=1.9), size=10)
     assert len(low) > 2
-    assert fallback and set(high) <= {2, 3, 4, 5, 6, 7}  # the category's latest, not the scores
+    assert high == [] and latest == [7, 6, 5, 4, 3, 2]  # the category's latest, not the scores

@@ -1,6 +1,8 @@
 """Stored lists follow the site: publish, edit, unpublish, delete, scheduled articles."""
 import datetime as dt
+import random
 
+import pytest
 import sqlalchemy as sa
 
 from site_core import clock
@@ -18,13 +20,14 @@ def stored(app, article):
                                        .where(Neighbour.article_id == article.id).order_by(Neighbour.rank)))
 
 
-def test_a_new_article_gets_its_list_and_joins_the_older_articles_lists(site_app, publish, shown):
+def test_a_new_article_gets_its_list_and_joins_the_older_articles_lists(site_app, publish, shown, related):
     first = publish("bóng chuyền")
     other = publish("tiêm chủng")
-    assert shown(first) == [other.id]  # nothing related yet: the latest of the category
+    assert shown(first) == [other.id] and related(first) == []  # nothing related: the category's latest
     second = publish("bóng chuyền")
-    assert shown(second) == [first.id]
-    assert shown(first) == [second.id]  # the older article's list was updated too
+    assert related(second) == [first.id]
+    assert related(first) == [second.id]  # the older article's list was updated too
+    assert shown(first) == [second.id, other.id]  # then the category's latest fill the list
 
 
 def test_lists_never_hold_the_article_itself_or_drafts(site_app, publish, shown):
@@ -36,16 +39,16 @@ def test_lists_never_hold_the_article_itself_or_drafts(site_app, publish, shown)
     assert draft.id not in stored(site_app, articles[0])
 
 
-def test_an_edit_moves_the_article_to_its_new_neighbours(site_app, publish, edit, shown, topics):
+def test_an_edit_moves_the_article_to_its_new_neighbours(site_app, publish, edit, related, topics):
     sport = [publish("bóng chuyền") for _ in range(2)]
     vaccine = [publish("tiêm chủng") for _ in range(2)]
     moving = publish("bóng chuyền")
-    assert moving.id in shown(sport[0])
+    assert moving.id in related(sport[0])
     title, body = topics["tiêm chủng"]
     edit(moving, title=title.format(n=99), body=f"<p>{body}</p>")
-    assert moving.id not in shown(sport[0]) and moving.id not in shown(sport[1])
-    assert moving.id in shown(vaccine[0]) and moving.id in shown(vaccine[1])
-    assert set(shown(moving)[:2]) == {v.id for v in vaccine}
+    assert moving.id not in related(sport[0]) and moving.id not in related(sport[1])
+    assert moving.id in related(vaccine[0]) and moving.id in related(vaccine[1])
+    assert set(related(moving)) == {v.id for v in vaccine}
 
 
 def test_a_new_title_shows_in_the_neighbours_widgets(site_app, publish, edit, render_widget):
@@ -85,7 +88,7 @@ def test_a_scheduled_article_appears_when_its_time_comes_without_any_hook(site_a
     assert shown(today) == [scheduled.id]
 
 
-def test_with_nothing_related_the_latest_of_the_same_category_are_shown(site_app, publish, render_widget, shown):
+def test_with_nothing_related_the_latest_of_the_same_category_are_shown(site_app, publish, shown, related):
     clock.freeze(site_app, dt.datetime(2024, 5, 10, tzinfo=UTC))
     day = lambda n: dt.datetime(2024, 5, n, tzinfo=UTC)  # noqa: E731
     older = publish("tiêm chủng", category="Thông báo", published_at=day(1))
@@ -93,17 +96,25 @@ def test_with_nothing_related_the_latest_of_the_same_category_are_shown(site_app
     publish("bóng chuyền", category="Thể thao", published_at=day(3))
     lonely = publish(title="Lịch nghỉ Tết Nguyên đán", body="<p>Nhà trường nghỉ Tết theo quy định.</p>",
                      category="Thông báo", published_at=day(4))
-    assert shown(lonely) == [newer.id, older.id]
-    assert 'data-kind="latest"' in render_widget("related_news", article=lonely)
+    assert shown(lonely) == shown(lonely, kind="latest") == [newer.id, older.id]
     latest = publish("đại hội", category="Thông báo", published_at=day(5))
     assert shown(lonely)[0] == latest.id  # the fallback list keeps up with new articles
-    related = publish(title="Lịch nghỉ Tết Dương lịch", category="Thể thao", published_at=day(6),
+    similar = publish(title="Lịch nghỉ Tết Dương lịch", category="Thể thao", published_at=day(6),
                       body="<p>Nhà trường nghỉ Tết Dương lịch theo quy định, lịch nghỉ Tết của cán bộ.</p>")
-    assert shown(lonely) == [related.id]  # something related now: no more fallback
-    assert 'data-kind="related"' in render_widget("related_news", article=lonely)
+    assert related(lonely) == [similar.id]  # something related now: it comes first...
+    assert shown(lonely) == [similar.id, latest.id, newer.id, older.id]  # ...the category's latest after it
 
 
-def test_excluded_categories_are_never_listed(site_app_factory, publish, shown):
+def test_without_filling_a_list_holds_only_related_articles(site_app_factory, publish, shown):
+    app = site_app_factory({"PLUGINS": {"enabled": ["related_news"], "related_news": {
+        "cache_seconds": 0, "fill_with_latest": False}}})
+    one, two = publish("đại hội", app=app), publish("đại hội", app=app)
+    other = publish("bóng chuyền", app=app)
+    assert shown(one, app=app) == [two.id]
+    assert shown(other, app=app, kind="latest") == [two.id, one.id]  # nothing related: still the fallback
+
+
+def test_excluded_categories_are_never_listed(site_app_factory, publish, shown, related):
     app = site_app_factory({"PLUGINS": {"enabled": ["related_news"], "related_news": {
         "cache_seconds": 0, "exclude_categories": ["thong bao"]}}})
     reader = publish("bóng chuyền", app=app)
@@ -111,7 +122,7 @@ def test_excluded_categories_are_never_listed(site_app_factory, publish, shown):
     other = publish("bóng chuyền", app=app)
     assert shown(reader, app=app) == [other.id]
     assert notice.id not in shown(other, app=app)
-    assert shown(notice, app=app)  # its own page still lists related articles
+    assert related(notice, app=app) == [other.id, reader.id]  # its own page still lists related articles
 
 
 def test_concurrent_updates_of_the_index_see_each_other(site_app, publish, shown, topics, caplog):
@@ -155,3 +166,52 @@ def test_concurrent_updates_of_the_index_see_each_other(site_app, publish, shown
 
             article = db.session.get(Article, article_id)
             assert set(shown(article)) == ids - {article_id}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_after_any_sequence_of_changes_the_lists_are_those_a_rebuild_would_make(
+        site_app, publish, edit, delete, topics, seed):
+    """Random publishes (some scheduled), edits, unpublishes, republishes and deletions over
+    three categories: after each, every stored list holds what a full computation gives."""
+    from site_core import plugins
+    from site_related_news.index import Config, compute
+
+    rng = random.Random(seed)
+    config = Config.from_settings(plugins.get(site_app).installed["related_news"].settings)
+    clock.freeze(site_app, dt.datetime(2024, 6, 1, tzinfo=UTC))
+    articles, drafts = [], []
+    for step in range(24):
+        action = rng.choice(["publish"] * 4 + ["edit", "unpublish", "republish", "delete"])
+        if action == "publish" or not articles:
+            articles.append(publish(rng.choice(list(topics)), category=rng.choice(["A", "B", "C"]),
+                                    published_at=dt.datetime(2024, 5, rng.randint(1, 31), tzinfo=UTC)
+                                    + dt.timedelta(days=rng.choice([0, 0, 0, 5]))))
+        elif action == "edit":
+            title, body = topics[rng.choice(list(topics))]
+            edit(rng.choice(articles), title=title.format(n=step), body=f"<p>{body}</p>",
+                 category=rng.choice(["A", "B", "C"]))
+        elif action == "unpublish":
+            drafts.append(articles.pop(rng.randrange(len(articles))))
+            edit(drafts[-1], status="draft")
+        elif action == "republish" and drafts:
+            articles.append(drafts.pop())
+            edit(articles[-1], status="published")
+        elif action == "delete":
+            delete(articles.pop(rng.randrange(len(articles))))
+        with site_app.app_context():
+            expected = {}
+            for row in compute(config).neighbours:
+                expected.setdefault(row["article_id"], set()).add((row["neighbour_id"], row["fallback"]))
+        stored = {}
+        for article_id, _, neighbour, fallback in _all_rows(site_app):
+            stored.setdefault(article_id, set()).add((neighbour, fallback))
+        assert stored == expected, f"after step {step} ({action})"
+
+
+def _all_rows(app):
+    from site_core.db import db
+    from site_related_news.models import Neighbour
+
+    with app.app_context():
+        return db.session.execute(sa.select(Neighbour.article_id, Neighbour.rank, Neighbour.neighbour_id,
+                                            Neighbour.fallback)).all()
