@@ -53,7 +53,7 @@ class Terms:
     """One article's analysed text: its distinct terms, their counts, which are unaccented twins."""
 
     keys: list[str]
-    counts: np.ndarray  # float64: title counts * title_weight + body counts
+    counts: np.ndarray  # title counts * title_weight + body counts
     twins: np.ndarray  # bool: weighted by unaccented_weight
 
 
@@ -68,7 +68,7 @@ def analyse(analyzer: Analyzer, title: str, text: str, params: Params) -> Terms:
     for term, n in analyzer.terms(title, accents).items():
         counts[term] += n * params.title_weight
     keys = list(counts)
-    return Terms(keys, np.fromiter(counts.values(), dtype=np.float64, count=len(keys)),
+    return Terms(keys, np.fromiter(counts.values(), dtype=np.float32, count=len(keys)),
                  np.array([accents and k[0] == UNACCENTED_PREFIX for k in keys], dtype=bool))
 
 
@@ -80,7 +80,7 @@ def idf(df: np.ndarray, n_docs: int) -> np.ndarray:
 def vector(terms: Terms, df: np.ndarray, n_docs: int, params: Params) -> tuple[np.ndarray, np.ndarray]:
     """The article's text vector: (positions in ``terms.keys``, weights), the heaviest
     ``max_terms``, scaled to length 1."""
-    if not terms.keys:
+    if not len(terms.counts):
         return np.empty(0, np.int64), np.empty(0, np.float32)
     weights = (1.0 + np.log(np.maximum(terms.counts, 1.0))) * idf(df, n_docs)
     weights = np.where(terms.twins, weights * params.unaccented_weight, weights)
@@ -248,6 +248,7 @@ def index_all(articles: Iterable[ArticleText], params: Params, analyzer: Analyze
             for i, key in enumerate(terms.keys):
                 if ids[i] is None:
                     ids[i] = vocabulary[key] = len(vocabulary)
+        terms.keys = []  # the strings live on in the vocabulary only: 10,000 articles' would take GBs
         analysed.append((terms, np.array(ids, dtype=np.int32)))
         if on_article:
             on_article()
