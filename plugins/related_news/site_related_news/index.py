@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -83,7 +84,7 @@ class Source:
     title: str
     body_html: str
     category_id: int | None
-    published_at: dt.datetime
+    published_at: dt.datetime  # aware, UTC (the core's UTCDateTime)
     tags: list[str]
 
     def fingerprint(self) -> str:
@@ -100,8 +101,8 @@ def read_published(connection, ids: Iterable[int] | None = None) -> Iterator[Sou
         rows = connection.execute(query if chunk is None else query.where(ARTICLES.c.id.in_(chunk))).all()
         tags = _tags(connection, None if chunk is None else chunk)
         for row in rows:
-            yield Source(row.id, row.title, row.body_html or "", row.category_id,
-                         clock.as_utc(_aware(row.published_at)), tags.get(row.id, []))
+            yield Source(row.id, row.title, row.body_html or "", row.category_id, row.published_at,
+                         tags.get(row.id, []))
 
 
 def _tags(connection, ids: list[int] | None) -> dict[int, list[str]]:
@@ -125,11 +126,6 @@ def excluded_category_ids(connection, names: Iterable[str], analyzer: Analyzer) 
     return {row.id for row in rows if analyzer.tag(row.name) in wanted or analyzer.tag(row.slug) in wanted}
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    """Core-level reads of UTCDateTime columns still go through the type; be safe anyway."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
-
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -143,7 +139,7 @@ def load_corpus(connection, config: Config, excluded: set[int]) -> Corpus:
     for row in connection.execute(sa.select(DOCUMENTS).order_by(DOCUMENTS.c.article_id)):
         docs.append(Doc(
             id=row.article_id, category_id=row.category_id,
-            published_at=_aware(row.published_at).timestamp(),
+            published_at=row.published_at.timestamp(),  # UTCDateTime: aware, UTC
             tags=np.frombuffer(row.tags, dtype=np.int64), terms=np.frombuffer(row.terms, dtype=np.int32),
             weights=np.frombuffer(row.weights, dtype=np.float32), excluded=row.category_id in excluded,
         ))
@@ -245,8 +241,6 @@ def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
     transaction, so readers see the old lists until the new ones are all
     there. Articles changed while this ran are synced again afterwards.
     """
-    import time
-
     started_clock = time.perf_counter()
     started = clock.now()
     computed = compute(config, progress)
@@ -381,7 +375,7 @@ def _count_terms(connection, keys: list[str]) -> dict[str, tuple[int, int]]:
         known.update((term, (i, df)) for term, i, df in rows)
     new = [k for k in keys if k not in known]
     if new:
-        start = (connection.scalar(sa.select(sa.func.max(TERMS.c.id))) or -1) + 1
+        start = connection.scalar(sa.select(sa.func.coalesce(sa.func.max(TERMS.c.id) + 1, 0)))
         rows = [{"term": k, "id": start + n, "df": 0} for n, k in enumerate(new)]
         connection.execute(TERMS.insert(), rows)
         known.update((r["term"], (r["id"], 0)) for r in rows)

@@ -128,7 +128,8 @@ class Corpus:
             parts.append(sp.csr_matrix((np.full(n, math.sqrt(params.category_weight)), self.category,
                                         np.arange(n + 1)), shape=(n, len(categories))))
         self.matrix = sp.hstack(parts, format="csr", dtype=np.float32)
-        self._transposed = None
+        self._transposed = None  # made on first use by a large block
+        self._by_category = None  # category -> its candidate rows, newest first
         self.published = np.array([d.published_at for d in self.docs], dtype=np.float64)
         self.ids = np.array([d.id for d in self.docs], dtype=np.int64)
         self.candidate = np.array([not d.excluded for d in self.docs], dtype=bool)
@@ -184,7 +185,7 @@ class Corpus:
 
     def _latest(self, row: int, count: int, taken: set[int]) -> list[tuple[int, float, bool]]:
         """The fallback: the latest articles of ``row``'s category, not ``row``, not ``taken`` rows."""
-        if not hasattr(self, "_by_category"):
+        if self._by_category is None:
             order = self.recency[self.candidate[self.recency]]
             self._by_category = {c: order[self.category[order] == c] for c in np.unique(self.category)}
         latest = self._by_category.get(self.category[row], np.empty(0, np.int64))

@@ -12,8 +12,10 @@ in one canonical spelling:
 - stop words (:mod:`site_related_news.stopwords`) are no terms of their own.
 
 Each term also has an unaccented twin ("~hoa binh"), so an article typed
-without diacritics still meets its accented relatives; the ranking gives
-those twins a smaller weight.
+without diacritics still meets its accented relatives; such an article
+(:meth:`Analyzer.typed_without_diacritics`) keeps only the twins, since its
+plain spellings mean nothing more. Numbers and punctuation make no terms;
+punctuation ends a phrase, and no syllable pair spans two phrases.
 """
 from __future__ import annotations
 
@@ -33,8 +35,8 @@ UNACCENTED_PREFIX = "~"
 MAX_WORD = 30  # longer "words" are no Vietnamese (a URL, a code); they make no terms
 
 PHRASE_BREAK = r"[.,;:!?…()\[\]{}<>\"“”‘’'«»/\\|\-–—•·*+=#%&@\n\r\t]+"
-WORD = re.compile(r"[^\W\d_]+")  # letters only: numbers say little about a topic
-# One pass over a text: its words, and the punctuation runs that end phrases.
+# One pass over a text: its words (letters only: numbers say little about a
+# topic), and the punctuation runs that end phrases.
 TOKEN = re.compile(r"[^\W\d_]+|" + PHRASE_BREAK)
 BREAK = object()  # what punctuation tokens map to
 TAG_WORD = re.compile(r"[^\W_]+")  # tags keep their numbers ("Nhiệm kỳ 2020-2025")
@@ -95,7 +97,7 @@ UNACCENTED_STOP = frozenset(UNACCENTED_STOP_WORDS)
 
 
 class Analyzer:
-    """Turns text into weighted-free term counts; remembers every syllable it saw.
+    """Turns text into term counts; remembers the spelling of every word it saw.
 
     One analyzer is meant to be reused: the canonical spelling of each
     distinct word is computed once (a news site has a few thousand).

@@ -56,20 +56,23 @@ def related_query(article_id: int, count: int, stored: int, dialect: str = "sqli
     listed = (sa.select(NEIGHBOURS.c.neighbour_id, NEIGHBOURS.c.rank, NEIGHBOURS.c.fallback)
               .where(NEIGHBOURS.c.article_id == article_id)
               .order_by(NEIGHBOURS.c.rank).limit(stored).subquery("listed"))
-    public = (ARTICLES.c.status == "published", ARTICLES.c.published_at <= clock.now())
-    columns = (ARTICLES.c.id, ARTICLES.c.slug, ARTICLES.c.title, ARTICLES.c.published_at)
+    columns = (ARTICLES.c.id, ARTICLES.c.slug, ARTICLES.c.title, ARTICLES.c.published_at, ARTICLES.c.status)
     if dialect == "postgresql":
         # by id alone, LIMIT 1: a primary-key probe per listed row, never flattened into a join
         # (the public filter stays outside, where no other index of articles can serve it)
-        article = (sa.select(*columns, ARTICLES.c.status).where(ARTICLES.c.id == listed.c.neighbour_id)
+        article = (sa.select(*columns).where(ARTICLES.c.id == listed.c.neighbour_id)
                    .limit(1).lateral("article"))
-        query = (sa.select(article.c.id, article.c.slug, article.c.title, article.c.published_at, listed.c.fallback)
-                 .select_from(listed.join(article, sa.true()))
-                 .where(article.c.status == "published", article.c.published_at <= clock.now()))
+        joined = listed.join(article, sa.true())
     else:
-        query = (sa.select(*columns, listed.c.fallback)
-                 .join_from(listed, ARTICLES, ARTICLES.c.id == listed.c.neighbour_id).where(*public))
-    return query.order_by(listed.c.rank).limit(count)
+        article = ARTICLES
+        joined = listed.join(ARTICLES, ARTICLES.c.id == listed.c.neighbour_id)
+    return (
+        sa.select(article.c.id, article.c.slug, article.c.title, article.c.published_at, listed.c.fallback)
+        .select_from(joined)
+        .where(article.c.status == "published", article.c.published_at <= clock.now())
+        .order_by(listed.c.rank)
+        .limit(count)
+    )
 
 
 def related(article_id: int, count: int, stored: int | None = None) -> list[Item]:
