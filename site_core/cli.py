@@ -12,7 +12,7 @@ from . import plugins as plugin_registry
 import sqlalchemy as sa
 
 from .articles import Article, delete_article, notify_change
-from .db import db
+from .db import begin_write, db
 from .importer import import_paths
 
 
@@ -55,6 +55,7 @@ def import_articles_command(paths):
 @with_appcontext
 def delete_article_command(slug):
     """Delete the article with SLUG (plugins are told, e.g. related lists update)."""
+    begin_write()
     article = db.session.scalar(sa.select(Article).where(Article.slug == slug))
     if article is None:
         raise click.ClickException(f"no article with slug {slug!r}")

@@ -77,6 +77,16 @@ def write_transaction():
             yield connection
 
 
+def begin_write(session=None) -> None:
+    """Start the session's next transaction for writing (``BEGIN IMMEDIATE`` on SQLite).
+
+    Call it before a read-then-write unit of work (e.g. saving an article)
+    while no transaction is open: concurrent writers then queue on the lock
+    instead of failing with "database is locked".
+    """
+    (session or db.session).connection(execution_options={"sqlite_immediate": True})
+
+
 def _insert(table: sa.Table, dialect_name: str):
     if dialect_name == "postgresql":
         return postgresql.insert(table)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import yaml
 
 from .articles import STATUSES, Article, ArticleInput, article_slug, notify_change, save_article
-from .db import db
+from .db import begin_write, db
 
 FIELDS = {"title", "body", "summary", "author", "author_title", "category", "tags",
           "status", "published_at", "slug"}
@@ -46,6 +46,7 @@ def import_paths(paths: list[Path]) -> ImportReport:
     for path in paths:
         for location, record in _records(path, report):
             try:
+                begin_write()
                 article, change, created = _upsert(record)
                 db.session.commit()
             except (ImportProblem, ValueError, TypeError) as error:

@@ -175,13 +175,14 @@ def render_widget(site_app):
 @pytest.fixture
 def make_article():
     from site_core.articles import ArticleInput, notify_change, save_article
-    from site_core.db import db
+    from site_core.db import begin_write, db
 
     def make(app, **fields):
         fields.setdefault("title", f"Bài viết {uuid.uuid4().hex[:6]}")
         if isinstance(fields.get("tags"), list):
             fields["tags"] = tuple(fields["tags"])
         with app.app_context():
+            begin_write()
             article, change = save_article(ArticleInput(**fields))
             db.session.commit()
             notify_change(article, change)

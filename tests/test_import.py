@@ -110,3 +110,26 @@ def test_a_missing_file_is_reported_and_the_others_import(site_app, tmp_path):
     result = run(site_app, tmp_path / "missing.jsonl", source)
     assert f"{tmp_path / 'missing.jsonl'}:0: cannot read file" in result.output
     assert "created: 1" in result.output
+
+
+def test_several_imports_at_once_all_land(site_app, tmp_path):
+    import threading
+
+    from site_core.importer import import_paths
+
+    files = [write_jsonl(tmp_path / f"batch{n}.jsonl", *[{**GOOD, "title": f"Lô {n} bài {i}"} for i in range(6)])
+             for n in range(3)]
+    reports, start = [], threading.Barrier(len(files))
+
+    def run_import(path):
+        with site_app.app_context():
+            start.wait()
+            reports.append(import_paths([path]))
+
+    threads = [threading.Thread(target=run_import, args=(path,)) for path in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.errors for r in reports] == [[], [], []]
+    assert len(articles(site_app)) == 18
