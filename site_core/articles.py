@@ -84,12 +84,17 @@ def sanitiser() -> Sanitiser:
 
 
 def get_or_create(model, name: str):
+    """The category or tag called ``name``, created if new (safe when two writers race)."""
     name = name.strip()
-    found = db.session.scalar(sa.select(model).where(model.name == name))
+    query = sa.select(model).where(model.name == name)
+    found = db.session.scalar(query)
     if found is None:
-        found = model(name=name, slug=unique_slug(model, slugify(name)))
-        db.session.add(found)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                found = model(name=name, slug=unique_slug(model, slugify(name)))
+                db.session.add(found)
+        except sa.exc.IntegrityError:  # another writer created it first
+            found = db.session.scalar(query)
     return found
 
 

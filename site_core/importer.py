@@ -53,6 +53,10 @@ def import_paths(paths: list[Path]) -> ImportReport:
                 db.session.rollback()
                 report.errors.append(f"{location}: {error}")
                 continue
+            except sa.exc.IntegrityError:
+                db.session.rollback()
+                report.errors.append(f"{location}: conflicts with a change made at the same time; import it again")
+                continue
             report.created += created
             report.updated += not created
             notify_change(article, change)
