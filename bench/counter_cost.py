@@ -17,7 +17,12 @@ counting is ``1 - counting / display``; the cost of the whole plugin (widget
 included) is ``1 - counting / none``. Starts nothing external.
 
     .venv/bin/python bench/counter_cost.py [--requests 3000] [--rounds 10]
-        [--plugins survey_poll,related_news] [--database-url postgresql+psycopg://...]
+        [--plugins survey_poll,related_news] [--database-url postgresql+psycopg://...] [--server]
+
+With ``--server`` each app is served by a werkzeug server thread on a
+loopback port and the requests go over one keep-alive HTTP connection: the
+page's cost then includes HTTP handling, as in production (the client's
+own CPU is counted too, since it runs in this process).
 
 Scenarios: ``new`` = every request a new reader (no cookie, new address: a
 visitor row is inserted each time, the worst case); ``returning`` = one reader
@@ -58,6 +63,8 @@ def build(folder: str, name: str, plugins: dict, database_url: str | None, stack
 
 def timed(app, path: str, scenario: str, count: int, offset: int) -> tuple[float, float]:
     """(wall seconds, CPU seconds) for ``count`` GETs of ``path``."""
+    if app.config.get("BENCH_SERVER"):
+        return timed_http(app, path, scenario, count, offset)
     client = app.test_client(use_cookies=scenario == "returning")
     ua = GOOGLEBOT if scenario == "bot" else BROWSER
     wall, cpu = time.perf_counter(), time.process_time()
@@ -69,12 +76,66 @@ def timed(app, path: str, scenario: str, count: int, offset: int) -> tuple[float
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+def serve(app) -> None:
+    """Serve ``app`` from a thread on a loopback port (HTTP/1.1 keep-alive, werkzeug)."""
+    import threading
+
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Handler(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_request(self, *args, **kwargs):
+            pass
+
+    server = make_server("127.0.0.1", 0, app, request_handler=Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.config["BENCH_SERVER"] = server.server_port
+
+
+def timed_http(app, path: str, scenario: str, count: int, offset: int) -> tuple[float, float]:
+    """Like :func:`timed`, over HTTP to the app's server thread.
+
+    A "new" reader opens its own connection from its own loopback address
+    (127.x.y.z); the others reuse one keep-alive connection.
+    """
+    import http.client
+
+    port = app.config["BENCH_SERVER"]
+    shared = http.client.HTTPConnection("127.0.0.1", port)
+    cookie = None
+    wall, cpu = time.perf_counter(), time.process_time()
+    for n in range(offset, offset + count):
+        if scenario == "new":
+            source = (f"127.{n // 65536 % 250 + 1}.{n // 256 % 256}.{n % 254 + 1}", 0)
+            connection = http.client.HTTPConnection("127.0.0.1", port, source_address=source)
+        else:
+            connection = shared
+        headers = {"User-Agent": GOOGLEBOT if scenario == "bot" else BROWSER}
+        if cookie and scenario == "returning":
+            headers["Cookie"] = cookie
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise SystemExit(f"unexpected {response.status} on {path}")
+        set_cookie = response.getheader("Set-Cookie")
+        if set_cookie and "visit_counter=" in set_cookie:
+            cookie = set_cookie.split(";")[0]
+        if connection is not shared:
+            connection.close()
+    shared.close()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests per app and scenario")
     parser.add_argument("--rounds", type=int, default=10, help="alternations between the apps")
     parser.add_argument("--plugins", default="", help="other plugins on the page in every app (comma-separated)")
     parser.add_argument("--database-url", help="PostgreSQL base URL (default: SQLite files)")
+    parser.add_argument("--server", action="store_true",
+                        help="over HTTP to a werkzeug server thread on loopback instead of the test client")
     args = parser.parse_args()
     per_round = max(1, args.requests // args.rounds)
     others = [name for name in args.plugins.split(",") if name]
@@ -87,10 +148,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
         apps = {name: build(folder, name, plugins[name], args.database_url, stack) for name in CONFIGS}
+        if args.server:
+            for app in apps.values():
+                serve(app)
         engine = apps["none"].config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
         total = per_round * args.rounds
+        how = "HTTP/1.1 to a werkzeug server thread (client in the same process)" if args.server else "Flask test client"
         print(f"database: {engine}; other plugins: {', '.join(others) or 'none'}; {total} GETs of an "
-              f"article page per app and scenario, {args.rounds} alternating rounds, Flask test client")
+              f"article page per app and scenario, {args.rounds} alternating rounds, {how}")
         for app in apps.values():  # warm up: templates, caches, salts
             timed(app, path, "new", 50, 10**6)
         print(f"{'scenario':<10}" + "".join(f"{name:>22}" for name in CONFIGS)
