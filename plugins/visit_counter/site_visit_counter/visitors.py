@@ -2,9 +2,10 @@
 
 A visitor is an opaque 22-character id. Without a cookie it is a keyed hash
 of the client address and User-Agent; the key (salt) is random, made once
-per civil day in ``SITE_TIMEZONE`` and deleted the day after, so a stored id
-cannot be traced back to an address. Yesterday's salt is kept so that a
-cookie-less visit running across midnight stays one visit. The id then
+per civil day in ``SITE_TIMEZONE``. Yesterday's salt is kept only while a
+visit begun before midnight may still be open (so such a cookie-less visit
+stays one visit), then deleted, so a stored id cannot be traced back to an
+address. The id then
 travels in a signed first-party cookie that lives as long as the visit
 window, so the visitor stays the same even if their address changes. The
 cookie also carries the time of the last page view (signed), so a returning
