@@ -158,7 +158,7 @@ def cleanup(now: dt.datetime) -> tuple[int, int]:
     oldest = oldest_salt(counter.settings, now)
     with store.transaction() as connection:
         done = store.cleanup(connection, int(now.timestamp()), keep_seconds(counter.settings), oldest)
-    for day in [d for d in counter.salts if d < oldest]:
+    for day in [d for d in list(counter.salts) if d < oldest]:
         counter.salts.pop(day, None)
     return done
 

@@ -53,7 +53,7 @@ def salt_for(reader, day: dt.date, *, create: bool) -> str | None:
             insert_once(connection, salts, {"day": day, "salt": secrets.token_hex(32)}, ["day"])
             salt = connection.execute(sa.select(salts.c.salt).where(salts.c.day == day)).scalar()
     if salt is not None:
-        for old in [d for d in remembered if d < day - dt.timedelta(days=1)]:
+        for old in [d for d in list(remembered) if d < day - dt.timedelta(days=1)]:
             remembered.pop(old, None)
         remembered[day] = salt
     return salt
