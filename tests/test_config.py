@@ -122,3 +122,18 @@ def test_sessions_signed_with_a_retired_key_still_load_until_it_is_removed(site_
 
     assert read_with({"SECRET_KEY": "n" * 32, "SECRET_KEY_FALLBACKS": ["o" * 32]}) == "an"
     assert read_with({"SECRET_KEY": "n" * 32}) == "none"
+
+
+def test_the_example_config_documents_every_setting_of_the_built_in_plugins(site_app_factory):
+    from site_core import plugins
+
+    example = (importlib.resources.files("site_core").parent / "instance" / "config.example.toml").read_text()
+    app = site_app_factory({"PLUGINS": {}})
+    built_in = [p for p in plugins.get(app).enabled if p.distribution in
+                ("site-visit-counter", "site-survey-poll", "site-related-news")]
+    if not built_in:
+        pytest.skip("no built-in plugin is installed (pip install -r requirements.txt)")
+    for plugin in built_in:
+        section = example.split(f"[PLUGINS.{plugin.name}]", 1)[1].split("\n[", 1)[0]
+        for key in plugin.settings:
+            assert f"# {key} = " in section, f"[PLUGINS.{plugin.name}] {key} is not documented"
