@@ -5,8 +5,8 @@ instance with the demo content (``flask load-demo``), starts the real server
 (``gunicorn -c gunicorn.conf.py wsgi:app``; workers from the CPUs, on two
 cores), and measures one article page with the visit counter, the poll and
 related news — requests per second, p50 and p99 latency at 32 concurrent
-connections, every request from a new visitor (its own User-Agent, no
-cookies) — with wrk. In the same run it measures the baseline: the same
+connections, every request from a new visitor (a new client address behind
+one trusted proxy, a real browser's User-Agent, no cookies) — with wrk. In the same run it measures the baseline: the same
 article template rendered by a bare view with no widgets and no database
 (``bench/load_baseline.py``), and prints the ratio.
 
@@ -17,6 +17,7 @@ Usage, from the repository root (needs ``wrk``: ``apt-get install -y wrk``)::
     .venv/bin/python bench/load_site.py                       # SQLite and PostgreSQL, 20 s each
     .venv/bin/python bench/load_site.py --databases sqlite --duration 10
     .venv/bin/python bench/load_site.py --cache redis         # CACHE_TYPE = "RedisCache"
+    .venv/bin/python bench/load_site.py --set survey_poll.shared_cache=true --set visit_counter.cache_seconds=5
     .venv/bin/python bench/load_site.py --json bench/results/load.json
 
 PostgreSQL: ``--postgres-url`` (default the local test server); a schema of
@@ -46,16 +47,27 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
 SEED = "be-giang-lop-trung-cap-ly-luan-chinh-tri-hanh-chinh-he-tap-trung-khoa-2019-2020"
 
-# Every request a new visitor: its own User-Agent (a real browser's, so not a bot), no cookies.
-# done() prints one JSON line with what we report.
+# Every request a new visitor, as nginx would pass it on: a new client address in
+# X-Forwarded-For (the site trusts one proxy) and one of a few real browsers'
+# User-Agents, no cookies. done() prints one JSON line with what we report.
 VISITORS_LUA = """
+local agents = {
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0",
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+  "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36",
+  "Mozilla/5.0 (Linux; Android 13; Redmi Note 12) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Mobile Safari/537.36 CocCoc/1.0",
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0",
+  "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+}
 local threads = 0
 function setup(thread) threads = threads + 1; thread:set("tid", threads) end
 local n = 0
 request = function()
   n = n + 1
-  return wrk.format("GET", nil, {["User-Agent"] =
-    "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 bench/" .. tid .. "-" .. n})
+  local address = "10." .. tid .. "." .. (math.floor(n / 250) % 250) .. "." .. (n % 250 + 1)
+  return wrk.format("GET", nil, {["User-Agent"] = agents[n % #agents + 1], ["X-Forwarded-For"] = address})
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -84,13 +96,16 @@ def environment(instance: Path) -> dict:
     return env
 
 
-def make_instance(folder: Path, database: str, cache: dict) -> Path:
+def make_instance(folder: Path, database: str, cache: dict, settings: list, enabled: list) -> Path:
     import tomlkit
 
     instance = folder / "instance"
     instance.mkdir(parents=True)
+    plugins = {"enabled": enabled}
+    for name, key, value in settings:
+        plugins.setdefault(name, {})[key] = value
     config = {"SECRET_KEY": uuid.uuid4().hex * 2, "SQLALCHEMY_DATABASE_URI": database,
-              "PLUGINS": {"enabled": PLUGINS}, **cache}
+              "TRUSTED_PROXY_COUNT": 1, "PLUGINS": plugins, **cache}
     (instance / "config.toml").write_text(tomlkit.dumps(config), encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:app", "load-demo"], cwd=ROOT,
                           env=environment(instance), capture_output=True, text=True, timeout=600)
@@ -126,6 +141,17 @@ class Gunicorn:
     def workers(self) -> int:
         return len(re.findall(r"Booting worker with pid", self.log.read_text(errors="replace")))
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the master and its workers (Linux /proc)."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = 0
+        for each in [pid, *map(int, children)]:
+            with contextlib.suppress(FileNotFoundError):
+                fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -154,16 +180,20 @@ def wrk(url: str, seconds: int, connections: int, script: Path, prefix: list[str
     return result
 
 
-def measure(name: str, url: str, args, script: Path, prefix: list[str]) -> dict:
+def measure(name: str, server: Gunicorn, path: str, args, script: Path, prefix: list[str]) -> dict:
+    url = server.url + path
     status, html = fetch(url)
     if status != 200:
         raise SystemExit(f"{name}: {url} answered {status}")
     wrk(url, args.warmup, args.connections, script, prefix)  # every worker warm: imports, templates, pools
+    cpu = server.cpu_seconds()
     result = wrk(url, args.duration, args.connections, script, prefix)
-    result.update(name=name, url=url, bytes=len(html.encode()),
+    result["server_cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / result["requests"]
+    result.update(name=name, url=url, bytes=len(html.encode()), workers=server.workers(),
                   widgets=sorted(set(re.findall(r'data-widget="([a-z_]+)"', html))))
     print(f"  {name:<28} {result['rps']:8.1f} req/s   p50 {result['p50_ms']:6.1f} ms   "
-          f"p99 {result['p99_ms']:6.1f} ms   errors {result['socket_errors'] + result['non_2xx']}", flush=True)
+          f"p99 {result['p99_ms']:6.1f} ms   gunicorn CPU {result['server_cpu_ms']:5.2f} ms/request   "
+          f"errors {result['socket_errors'] + result['non_2xx']}", flush=True)
     return result
 
 
@@ -190,24 +220,37 @@ def run(kind: str, args, script: Path, server_cpus: list[str], wrk_cpus: list[st
             database(kind, Path(tmp), args.postgres_url) as url:
         folder = Path(tmp)
         print(f"{kind}: loading the demo content…", flush=True)
-        instance = make_instance(folder, url, cache)
+        instance = make_instance(folder, url, cache, args.set, args.plugins)
         results = {}
+        page = f"article page, {len(args.plugins)} widgets"
         for name, app, path, extra in (
-                ("article page, 3 widgets", "wsgi:app", f"/bai-viet/{args.slug}", []),
+                (page, "wsgi:app", f"/bai-viet/{args.slug}", []),
                 ("baseline (no widgets, no DB)", "load_baseline:app", f"/baseline/{args.slug}",
                  ["--pythonpath", str(BENCH)])):
             server = Gunicorn(app, instance, folder / f"{app.split(':')[0]}.log", server_cpus, extra)
             try:
-                results[name] = measure(name, server.url + path, args, script, wrk_cpus)
-                results[name]["workers"] = server.workers()
+                results[name] = measure(name, server, path, args, script, wrk_cpus)
             finally:
                 server.stop()
-        full, base = results["article page, 3 widgets"], results["baseline (no widgets, no DB)"]
+        full, base = results[page], results["baseline (no widgets, no DB)"]
         ratio = full["rps"] / base["rps"]
         verdict = "meets" if ratio >= 0.5 and full["p99_ms"] < 50 else "misses"
         print(f"  ratio {ratio:.0%} of the baseline's throughput; p99 {full['p99_ms']:.1f} ms "
-              f"({verdict} the target: >= 50 %, p99 < 50 ms)\n", flush=True)
-        return {"database": kind, "cache": cache["CACHE_TYPE"], "ratio": ratio, "results": results}
+              f"({verdict} the target: >= 50 %, p99 < 50 ms); CPU per request "
+              f"{full['server_cpu_ms'] / base['server_cpu_ms']:.1f}x the baseline's\n", flush=True)
+        return {"database": kind, "cache": cache["CACHE_TYPE"], "plugins": args.plugins, "settings": args.set,
+                "ratio": ratio,
+                "results": results}
+
+
+def plugin_setting(text: str) -> tuple:
+    import tomllib
+
+    name, _, rest = text.partition(".")
+    key, _, value = rest.partition("=")
+    if not (name and key and value):
+        raise argparse.ArgumentTypeError(f"expected PLUGIN.KEY=VALUE, got {text!r}")
+    return name, key, tomllib.loads(f"v = {value}")["v"]
 
 
 def main(argv=None) -> int:
@@ -220,12 +263,16 @@ def main(argv=None) -> int:
     parser.add_argument("--redis-url", default=REDIS_DEFAULT)
     parser.add_argument("--postgres-url", default=os.environ.get("SITE_TEST_DATABASE_URL") or PG_DEFAULT)
     parser.add_argument("--slug", default=SEED, help="the article measured (default: the seed article)")
+    parser.add_argument("--plugins", type=lambda text: [p for p in text.split(",") if p], default=PLUGINS,
+                        help=f"plugins enabled on the measured page (default {','.join(PLUGINS)}; '' for none)")
+    parser.add_argument("--set", type=plugin_setting, action="append", default=[], metavar="PLUGIN.KEY=VALUE",
+                        help="a plugin setting, e.g. survey_poll.shared_cache=true (TOML value; repeatable)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     server_cpus, wrk_cpus = cpu_split()
-    print(f"{os.cpu_count()} CPUs; server on {'two of them' if server_cpus else 'all (shared with wrk)'}; "
+    print(f"load average {os.getloadavg()[0]:.2f}; {os.cpu_count()} CPUs; server on {'two of them' if server_cpus else 'all (shared with wrk)'}; "
           f"{args.connections} connections, {args.duration} s per target, cache {args.cache}\n", flush=True)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:

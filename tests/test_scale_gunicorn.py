@@ -243,14 +243,18 @@ def test_four_workers_count_every_page_view_and_every_vote_exactly(
 
         started = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
-            views = [pool.submit(view_article, page, n) for n in range(PAGE_VIEWS)]
-            votes = [pool.submit(cast_vote, server.url, poll_id, option_ids[n % 7 % len(option_ids)], n)
-                     for n in range(VOTES)]
+            views, votes = [], []
+            for n in range(PAGE_VIEWS):  # one vote among every four page views
+                views.append(pool.submit(view_article, page, n))
+                if n % (PAGE_VIEWS // VOTES) == 0 and len(votes) < VOTES:
+                    k = len(votes)
+                    votes.append(pool.submit(cast_vote, server.url, poll_id, option_ids[k % 7 % len(option_ids)], k))
             view_statuses = Counter(f.result() for f in views)
             vote_statuses = Counter(f.result() for f in votes)
         elapsed = time.monotonic() - started
         assert view_statuses == {200: PAGE_VIEWS}
         assert vote_statuses == {303: VOTES}
+        assert server.output().count("Booting worker with pid") == WORKERS  # and none restarted
 
         shown = Attributes(read(page)).numbers("data-period", "data-count")
         assert shown["today"] == PAGE_VIEWS and shown["total"] == PAGE_VIEWS
