@@ -8,13 +8,15 @@ tells plugins what changed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from . import clock
+from .cache import cache
 from .content import Sanitiser, first_image, plain_text, slugify
 from .db import UTCDateTime, db
 
@@ -58,7 +60,7 @@ class Article(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"), index=True)
     category: Mapped[Category | None] = relationship(lazy="joined")
-    tags: Mapped[list[Tag]] = relationship(secondary=article_tags, lazy="selectin", order_by=Tag.name)
+    tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
 
     @property
     def is_public(self) -> bool:
@@ -76,6 +78,34 @@ def public_articles() -> sa.Select:
         .where(Article.status == "published", Article.published_at <= clock.now())
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
+
+
+@functools.cache
+def _public_by_slug() -> sa.Select:
+    # Built once: constructing the statement costs more than running it.
+    return (
+        sa.select(Article).options(selectinload(Article.tags))
+        .where(Article.status == "published", Article.published_at <= sa.bindparam("now"),
+               Article.slug == sa.bindparam("slug"))
+    )
+
+
+def public_article(slug: str) -> Article | None:
+    """The public article with ``slug``, its tags loaded, or None."""
+    return db.session.scalar(_public_by_slug(), {"now": clock.now(), "slug": slug})
+
+
+MENU_CACHE_KEY = "site_core:menu"
+
+
+def menu_categories() -> list[dict]:
+    """Categories for the menu (name, slug), cached until an article changes."""
+    menu = cache.get(MENU_CACHE_KEY)
+    if menu is None:
+        menu = [{"name": name, "slug": slug} for name, slug in
+                db.session.execute(sa.select(Category.name, Category.slug).order_by(Category.name))]
+        cache.set(MENU_CACHE_KEY, menu, timeout=300)
+    return menu
 
 
 def sanitiser() -> Sanitiser:
@@ -178,6 +208,7 @@ def notify_change(article: Article, change: str) -> None:
     """Tell every enabled plugin that ``article`` changed (after the commit)."""
     from . import plugins
 
+    cache.delete(MENU_CACHE_KEY)
     for _ in plugins.get().call_each("site_article_changed", article=article, change=change):
         pass
 

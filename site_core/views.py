@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
 
 from . import plugins
-from .articles import Article, Category, Tag, public_articles
+from .articles import Article, Category, Tag, menu_categories, public_article, public_articles
 from .db import db
 from .widgets import publish_internals
 
@@ -13,10 +13,10 @@ reader = Blueprint("reader", __name__)
 introspection = Blueprint("introspection", __name__)
 
 
-def nav_categories() -> list[Category]:
+def nav_categories() -> list[dict]:
     """Categories for the menu; an empty menu if the database is unreachable."""
     try:
-        return list(db.session.scalars(sa.select(Category).order_by(Category.name)))
+        return menu_categories()
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         return []
@@ -63,7 +63,9 @@ def tag(slug: str):
 
 @reader.get("/bai-viet/<slug>")
 def article(slug: str):
-    found = db.one_or_404(public_articles().where(Article.slug == slug))
+    found = public_article(slug)
+    if found is None:
+        abort(404)
     g.article = found
     return render_template("article.html", article=found)
 

@@ -1,8 +1,9 @@
 """Rendering the sidebar: each widget isolated, timed and optionally cached.
 
 A widget that raises is logged with its name and replaced by a hidden
-marker; its database work is rolled back to a savepoint, so the rest of the
-request still works. Render times go to ``Server-Timing``.
+marker; the request's session is rolled back, so the rest of the request
+still works (on PostgreSQL an aborted transaction would otherwise poison
+every later query). Render times go to ``Server-Timing``.
 """
 from __future__ import annotations
 
@@ -103,10 +104,13 @@ def _render_cached(widget: Widget, page: Page) -> Markup:
 
 def _render_isolated(widget: Widget, page: Page) -> Markup:
     try:
-        with db.session.begin_nested():
-            body = _render_body(widget, page)
+        body = _render_body(widget, page)
     except Exception:
         log.exception("widget %s (plugin %s) failed to render", widget.name, page.plugin.name)
+        # Widgets write in transactions of their own, so the session holds only
+        # reads: rolling it back undoes the failed widget's work and clears an
+        # aborted PostgreSQL transaction, so later queries in the request work.
+        db.session.rollback()
         return Markup('<div hidden data-widget-error="{}"></div>').format(widget.name)
     if body is None:
         return Markup("")

@@ -167,3 +167,12 @@ def test_times_are_shown_in_the_site_time_zone(site_app_factory, make_article):
     make_article(app, title="Giờ Paris", published_at=dt.datetime(2020, 3, 2, 3, 21, 41, tzinfo=dt.timezone.utc))
     html = app.test_client().get("/bai-viet/gio-paris").get_data(as_text=True)
     assert "Đăng lúc: 04:21:41 02/03/2020 (GMT+1)" in html
+
+
+def test_the_category_menu_follows_new_categories_at_once(site_app, make_article):
+    client = site_app.test_client()
+    make_article(site_app, title="Tin A", category="Tin hoạt động")
+    assert 'href="/chuyen-muc/tin-hoat-dong">Tin hoạt động</a>' in client.get("/").get_data(as_text=True)
+    make_article(site_app, title="Tin B", category="Thông báo")
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/chuyen-muc/thong-bao">Thông báo</a>' in html
