@@ -13,7 +13,7 @@ import datetime as dt
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import DeclarativeBase, MappedAsDataclass  # noqa: F401
+from sqlalchemy.orm import DeclarativeBase, scoped_session
 
 
 class Base(DeclarativeBase):
@@ -80,11 +80,17 @@ def write_transaction():
 def begin_write(session=None) -> None:
     """Start the session's next transaction for writing (``BEGIN IMMEDIATE`` on SQLite).
 
-    Call it before a read-then-write unit of work (e.g. saving an article)
-    while no transaction is open: concurrent writers then queue on the lock
-    instead of failing with "database is locked".
+    Call it at the start of a read-then-write unit of work (e.g. saving an
+    article): concurrent writers then queue on the lock instead of failing
+    with "database is locked". A transaction still open in the session is
+    committed first, since a new one must begin here.
     """
-    (session or db.session).connection(execution_options={"sqlite_immediate": True})
+    session = session or db.session
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})
 
 
 def _insert(table: sa.Table, dialect_name: str):
