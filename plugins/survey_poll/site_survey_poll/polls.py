@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from site_core import clock
+from site_core.cache import cache
 from site_core.db import db, write_transaction
 
-from . import results as poll_results
+from . import results as poll_results, settings
 from .models import CLOSED, OPEN, Option, Poll, polls, rate
 
 MAX_QUESTION, MAX_OPTION, MAX_OPTIONS = 500, 300, 30
@@ -36,21 +37,49 @@ def state(poll, now: dt.datetime) -> str:
     return OPEN_STATE
 
 
-def open_at(now: dt.datetime):
-    """A WHERE clause: polls accepting votes at ``now``."""
-    return sa.and_(polls.c.status == OPEN,
-                   sa.or_(polls.c.opens_at.is_(None), polls.c.opens_at <= now),
-                   sa.or_(polls.c.closes_at.is_(None), polls.c.closes_at > now))
+CURRENT_SECONDS = 30  # how long the list of polls not closed by an admin is reused (per cache)
+CURRENT_KEY = "survey_poll:not_closed"
 
 
 def current_poll_id(pinned: int = 0) -> int | None:
-    """The poll the widget shows: the pinned one, else the newest open one."""
+    """The poll the widget shows: the pinned one, else the newest open one.
+
+    Opening and closing times are compared with ``clock.now()`` on every
+    call; only the list of polls not closed by an admin is cached (see
+    :func:`not_closed`), so a poll appears, or disappears after ``flask poll
+    close``, within ``CURRENT_SECONDS`` in other processes and at once in
+    the one that made the change (or everywhere with a shared cache).
+    """
     if pinned:
         return pinned
-    query = (sa.select(polls.c.id).where(open_at(clock.now()))
-             .order_by(sa.func.coalesce(polls.c.opens_at, polls.c.created_at).desc(), polls.c.id.desc())
-             .limit(1))
-    return db.session.execute(query).scalar()
+    now = clock.now()
+    for poll_id, opens_at, closes_at in not_closed():
+        if (opens_at is None or opens_at <= now) and (closes_at is None or now < closes_at):
+            return poll_id
+    return None
+
+
+def not_closed() -> tuple[tuple[int, dt.datetime | None, dt.datetime | None], ...]:
+    """(id, opens_at, closes_at) of every poll with status open, newest first, cached.
+
+    Newest is the latest opening time (else creation time), then the highest
+    id: the first one open at an instant is the widget's poll. Cached for
+    ``CURRENT_SECONDS``, or not at all with ``results_cache_seconds = 0``.
+    """
+    timeout = min(CURRENT_SECONDS, settings()["results_cache_seconds"])
+    found = cache.get(CURRENT_KEY) if timeout else None
+    if found is None:
+        query = (sa.select(polls.c.id, polls.c.opens_at, polls.c.closes_at).where(polls.c.status == OPEN)
+                 .order_by(sa.func.coalesce(polls.c.opens_at, polls.c.created_at).desc(), polls.c.id.desc()))
+        found = tuple(tuple(row) for row in db.session.execute(query))
+        if timeout:
+            cache.set(CURRENT_KEY, found, timeout=timeout)
+    return found
+
+
+def forget_current() -> None:
+    """Drop the cached list of polls (after a poll is created or closed)."""
+    cache.delete(CURRENT_KEY)
 
 
 def all_polls() -> list[Poll]:
@@ -117,6 +146,7 @@ def create_poll(spec: PollSpec) -> int:
     db.session.add_all(Option(poll_id=poll.id, position=n, text=text, votes=0)
                        for n, text in enumerate(spec.options))
     db.session.commit()
+    forget_current()
     return poll.id
 
 
@@ -127,4 +157,5 @@ def close_poll(poll_id: int) -> bool:
             sa.update(polls).where(polls.c.id == poll_id).values(status=CLOSED)).rowcount
         connection.execute(sa.delete(rate).where(rate.c.poll_id == poll_id))
     poll_results.forget(poll_id)
+    forget_current()
     return bool(closed)
