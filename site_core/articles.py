@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, mapped_column, relationship, joinedload
 
 from . import clock
 from .cache import cache
@@ -84,7 +84,7 @@ def public_articles() -> sa.Select:
 def _public_by_slug() -> sa.Select:
     # Built once: constructing the statement costs more than running it.
     return (
-        sa.select(Article).options(selectinload(Article.tags))
+        sa.select(Article).options(joinedload(Article.tags))  # one query, not two
         .where(Article.status == "published", Article.published_at <= sa.bindparam("now"),
                Article.slug == sa.bindparam("slug"))
     )
@@ -92,7 +92,8 @@ def _public_by_slug() -> sa.Select:
 
 def public_article(slug: str) -> Article | None:
     """The public article with ``slug``, its tags loaded, or None."""
-    return db.session.scalar(_public_by_slug(), {"now": clock.now(), "slug": slug})
+    result = db.session.execute(_public_by_slug(), {"now": clock.now(), "slug": slug})
+    return result.unique().scalar_one_or_none()
 
 
 MENU_CACHE_KEY = "site_core:menu"
