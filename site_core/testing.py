@@ -22,6 +22,11 @@ Fixtures:
 ``pg_url``
     The URL of a scratch PostgreSQL schema; skips when no server answers.
 
+Helpers for reading pages the way DESIGN.md's markup contract allows:
+``page_numbers(html, "data-period", "data-count")`` -> ``{"today": 3, …}``
+(also ``data-option``/``data-votes``), and ``form_token(html)``, the CSRF
+token of the first form.
+
 The database is SQLite in a temporary folder unless ``--site-database-url``
 (or the ``SITE_TEST_DATABASE_URL`` environment variable) names a PostgreSQL
 database: then every app gets a schema of its own, dropped afterwards.
@@ -37,12 +42,35 @@ import contextlib
 import os
 import uuid
 from collections.abc import Mapping
+from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+class _Attributes(HTMLParser):
+    """Every start tag's attributes, in document order."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.found: list[dict] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append(dict(attrs))
+
+
+def page_numbers(html: str, key: str, value: str) -> dict[str, int]:
+    """``{element[key]: int(element[value])}`` for every element carrying both."""
+    return {a[key]: int(a[value]) for a in _Attributes(html).found if key in a and value in a}
+
+
+def form_token(html: str) -> str:
+    """The value of the first ``csrf_token`` field in ``html``."""
+    return next(a["value"] for a in _Attributes(html).found if a.get("name") == "csrf_token")
 ENV = "SITE_TEST_DATABASE_URL"
 
 try:

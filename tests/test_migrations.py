@@ -15,7 +15,6 @@ import subprocess
 import sys
 import textwrap
 import uuid
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ import sqlalchemy as sa
 from site_core import migrations
 from site_core.cli import init_db
 from site_core.db import db
+from site_core.testing import form_token, page_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -136,34 +136,21 @@ def test_flask_db_upgrade_without_a_revision_is_init_db(site_app_factory):
 
 # --- upgrading a live site's database keeps its data ----------------------------
 
-class Attributes(HTMLParser):
-    """Every start tag's attributes, in document order."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.found: list[dict] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.found.append(dict(attrs))
-
-    def values(self, key: str, value_attr: str) -> dict[str, int]:
-        return {a[key]: int(a[value_attr]) for a in self.found if key in a and value_attr in a}
 
 
 def counter_figures(html: str) -> dict[str, int]:
-    return Attributes(html).values("data-period", "data-count")
+    return page_numbers(html, "data-period", "data-count")
 
 
 def poll_tallies(html: str) -> dict[str, int]:
-    return Attributes(html).values("data-option", "data-votes")
+    return page_numbers(html, "data-option", "data-votes")
 
 
 def vote(app, poll_id: int, option: str) -> int:
     """Vote as a new reader through the no-JS form; returns the status."""
     client = app.test_client()
     form = client.get(f"/survey_poll/{poll_id}").get_data(as_text=True)
-    token = [a["value"] for a in Attributes(form).found if a.get("name") == "csrf_token"][0]
+    token = form_token(form)
     return client.post(f"/survey_poll/{poll_id}/vote", data={"csrf_token": token, "option": option}).status_code
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from html.parser import HTMLParser
 
 import pytest
+
+from site_core.testing import form_token, page_numbers
 
 REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 reader/{n}"
@@ -56,17 +57,6 @@ def workers(site_app_factory, config: dict, count: int = 2) -> list:
     return [first, *(site_app_factory(same, create_tables=False) for _ in range(count - 1))]
 
 
-class Attributes(HTMLParser):
-    def __init__(self, html: str):
-        super().__init__()
-        self.found: list[dict] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.found.append(dict(attrs))
-
-    def numbers(self, key: str, value: str) -> dict[str, int]:
-        return {a[key]: int(a[value]) for a in self.found if key in a and value in a}
 
 
 # --- widget fragments ----------------------------------------------------------------
@@ -121,14 +111,14 @@ def vote(app, poll_id: int, option: str, n: int) -> int:
     client = app.test_client()
     headers = {"User-Agent": BROWSER.format(n=n)}
     form = client.get(f"/survey_poll/{poll_id}", headers=headers).get_data(as_text=True)
-    token = next(a["value"] for a in Attributes(form).found if a.get("name") == "csrf_token")
+    token = form_token(form)
     return client.post(f"/survey_poll/{poll_id}/vote", headers=headers,
                        data={"csrf_token": token, "option": option}).status_code
 
 
 def results(app, poll_id: int) -> dict[str, int]:
     html = app.test_client().get(f"/survey_poll/{poll_id}/ket-qua").get_data(as_text=True)
-    return Attributes(html).numbers("data-option", "data-votes")
+    return page_numbers(html, "data-option", "data-votes")
 
 
 def test_a_vote_in_one_worker_clears_the_cached_results_of_every_worker(site_app_factory, redis_cache):
@@ -157,7 +147,7 @@ def test_page_views_are_all_counted_while_the_counter_widget_is_served_from_the_
     for n in range(30):
         app = (first, second)[n % 2]
         html = app.test_client(use_cookies=False).get("/", headers={"User-Agent": BROWSER.format(n=n)})
-        shown.append(Attributes(html.get_data(as_text=True)).numbers("data-period", "data-count")["today"])
+        shown.append(page_numbers(html.get_data(as_text=True), "data-period", "data-count")["today"])
     assert shown[0] == 1 and max(shown) < 30  # the widget's figures come from the cache...
     stats = json.loads(first.test_cli_runner().invoke(args=["counter", "stats", "--json"]).output)
     assert stats["today"]["visits"] == 30 and stats["today"]["page_views"] == 30  # ...the counts do not

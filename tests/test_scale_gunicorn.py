@@ -25,10 +25,11 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from site_core.testing import form_token, page_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_VIEWS = 2000
@@ -41,17 +42,6 @@ READING_BOT = "curl/8.5.0"  # a bot: sees the figures without adding a visit
 REQUEST_TIMEOUT = 30
 
 
-class Attributes(HTMLParser):
-    def __init__(self, html: str):
-        super().__init__()
-        self.found: list[dict] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.found.append(dict(attrs))
-
-    def numbers(self, key: str, value: str) -> dict[str, int]:
-        return {a[key]: int(a[value]) for a in self.found if key in a and value in a}
 
 
 class Server:
@@ -119,7 +109,7 @@ def cast_vote(base: str, poll_id: int, option: str, n: int) -> int:
     with opener.open(urllib.request.Request(f"{base}/survey_poll/{poll_id}", headers=headers),
                      timeout=REQUEST_TIMEOUT) as response:
         form = response.read().decode("utf-8")
-    token = next(a["value"] for a in Attributes(form).found if a.get("name") == "csrf_token")
+    token = form_token(form)
     body = urllib.parse.urlencode({"csrf_token": token, "option": option}).encode()
     request = urllib.request.Request(f"{base}/survey_poll/{poll_id}/vote", data=body, headers=headers)
     try:
@@ -237,7 +227,7 @@ def test_four_workers_count_every_page_view_and_every_vote_exactly(
     try:
         page = f"{server.url}/bai-viet/{article.slug}"
         results = f"{server.url}/survey_poll/{poll_id}/ket-qua"
-        option_ids = list(Attributes(read(results)).numbers("data-option", "data-votes"))
+        option_ids = list(page_numbers(read(results), "data-option", "data-votes"))
         assert len(option_ids) == len(OPTIONS)
         wanted = Counter(option_ids[n % 7 % len(option_ids)] for n in range(VOTES))  # uneven on purpose
 
@@ -256,11 +246,11 @@ def test_four_workers_count_every_page_view_and_every_vote_exactly(
         assert vote_statuses == {303: VOTES}
         assert server.output().count("Booting worker with pid") == WORKERS  # and none restarted
 
-        shown = Attributes(read(page)).numbers("data-period", "data-count")
+        shown = page_numbers(read(page), "data-period", "data-count")
         assert shown["today"] == PAGE_VIEWS and shown["total"] == PAGE_VIEWS
         if cache["CACHE_TYPE"] == "RedisCache":  # one shared cache: every worker shows the fresh tallies
             for _ in range(2 * WORKERS):
-                assert Attributes(read(results)).numbers("data-option", "data-votes") == wanted
+                assert page_numbers(read(results), "data-option", "data-votes") == wanted
         assert "database is locked" not in server.output()
         assert "Traceback" not in server.output(), server.output()[-3000:]
     finally:
