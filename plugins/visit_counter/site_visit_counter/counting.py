@@ -4,8 +4,9 @@ During the request the counter only decides who the reader is (signed
 cookie, or keyed hash) and whether their visit goes on, which is enough to
 set the cookie and to show the reader's own visit in the widget at once.
 The count itself is written when the request is torn down, after the page's
-own database session is closed, in one short
-``site_core.db.write_transaction()`` (``BEGIN IMMEDIATE`` on SQLite). Written
+own database session is closed, in one short write transaction on the
+pool's raw DBAPI connection (``store.page_view_transaction()``, ``BEGIN
+IMMEDIATE`` on SQLite). Written
 then, an SQLite commit does not overlap the page's read transaction, so it
 does not force a WAL checkpoint every time. If the write fails — a locked
 or read-only database — it is logged and counted, and the page, already
@@ -75,16 +76,16 @@ def decide(settings, reader, *, address: str, user_agent: str, cookie: visitors.
 
 def write(settings, hit: Hit) -> None:
     """Count ``hit``: one visitor upsert if needed, one day upsert, one transaction."""
-    with store.transaction() as connection:
+    with store.page_view_transaction() as write:
         if hit.visitor is None:
-            store.bump_day(connection, hit.day, bot_views=1)
+            store.bump_day(write, hit.day, bot_views=1)
             return
         new = False
         if hit.touch:
-            started = store.touch_visitor(connection, hit.visitor, hit.seen,
+            started = store.touch_visitor(write, hit.visitor, hit.seen,
                                           int(window(settings).total_seconds()))
             new = started and not hit.goes_on
-        store.bump_day(connection, hit.day, visits=int(new), page_views=1)
+        store.bump_day(write, hit.day, visits=int(new), page_views=1)
 
 
 def current_hit() -> Hit | None:

@@ -3,7 +3,9 @@
 Building an ``INSERT … ON CONFLICT`` construct costs about a millisecond of
 Python per call (``excluded`` copies the table), more than the database
 work itself. These statements are written once, in the SQL that SQLite and
-PostgreSQL share, and handed straight to the driver.
+PostgreSQL share, and handed straight to the driver: the reads through a
+SQLAlchemy connection, the page view's write on the raw DBAPI connection
+(:func:`.store.page_view_transaction`).
 """
 from __future__ import annotations
 
@@ -20,11 +22,15 @@ class Statement:
         self.text = " ".join(text.split())
         self.pyformat = _NAMED.sub(r"%(\1)s", self.text)
 
+    def bind(self, dialect: str, params: dict) -> tuple[str, dict]:
+        """The text and parameters as ``dialect``'s driver takes them (sqlite3 or psycopg)."""
+        if dialect == "sqlite":
+            return self.text, {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
+        return self.pyformat, params
+
     def __call__(self, connection, **params):
-        if connection.dialect.name == "sqlite":
-            params = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
-            return connection.exec_driver_sql(self.text, params)
-        return connection.exec_driver_sql(self.pyformat, params)
+        """Run on a SQLAlchemy ``Connection`` (the reads of a page)."""
+        return connection.exec_driver_sql(*self.bind(connection.dialect.name, params))
 
 
 BUMP_DAY = Statement("""

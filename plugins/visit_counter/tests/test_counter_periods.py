@@ -155,7 +155,7 @@ def test_the_figures_are_sums_of_daily_visits(site_app):
     check()
 
 
-def test_reading_the_figures_costs_the_same_however_old_the_site_is(counter_app, at, visit):
+def test_reading_the_figures_costs_the_same_however_old_the_site_is(counter_app, at, visit, statements_sent):
     def statements_of_second_page(history_days: int) -> list[str]:
         app = counter_app()
         at(app, "2024-05-06 10:00:00")
@@ -164,17 +164,12 @@ def test_reading_the_figures_costs_the_same_however_old_the_site_is(counter_app,
             connection.execute(sa.insert(days), [{"day": first - dt.timedelta(days=n), "visits": 1500}
                                                  for n in range(history_days)])
         visit(app.test_client(), ip="192.0.2.1")  # the sums of finished days are computed once
-        seen = []
-        with app.app_context():
-            listener = lambda conn, cursor, statement, *rest: seen.append(statement)  # noqa: E731
-            sa.event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                html = visit(app.test_client(), ip="192.0.2.2").get_data(as_text=True)
-            finally:
-                sa.event.remove(db.engine, "before_cursor_execute", listener)
+        with statements_sent(app) as seen:
+            html = visit(app.test_client(), ip="192.0.2.2").get_data(as_text=True)
         assert f'data-period="total" data-count="{1500 * history_days + 2}"' in html
         return [s for s in seen if "visit_counter" in s]
 
     young, old = statements_of_second_page(3), statements_of_second_page(3000)
     assert len(young) == len(old)
+    assert [s for s in old if s.startswith("INSERT INTO visit_counter_days")]  # the page view's write is seen too
     assert not [s for s in old if "sum(" in s.lower()]  # no aggregate over history per page

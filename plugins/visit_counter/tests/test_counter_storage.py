@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from site_core import clock, create_app
 from site_core.db import db, write_transaction
-from site_visit_counter import state
+from site_visit_counter import state, store
 from site_visit_counter.models import days, visitors
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -39,17 +39,14 @@ def test_every_pooled_sqlite_connection_really_has_wal_and_the_busy_timeout(coun
             for connection in (a, b, c):
                 assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
                 assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 4321
+        with store.page_view_transaction() as raw:  # the page view's write, on the raw connection
+            assert raw.send("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert raw.send("PRAGMA busy_timeout").fetchone()[0] == 4321
 
 
-def test_a_hit_is_written_with_atomic_upserts_and_never_read_back_first(site_app, visit):
-    seen = []
-    with site_app.app_context():
-        listener = lambda conn, cursor, statement, *rest: seen.append(" ".join(statement.split()))  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            visit(site_app.test_client())
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
+def test_a_hit_is_written_with_atomic_upserts_and_never_read_back_first(site_app, visit, statements_sent):
+    with statements_sent(site_app) as seen:
+        visit(site_app.test_client())
     writes = [s for s in seen if s.startswith("INSERT INTO visit_counter_days")]
     assert len(writes) == 1
     assert "ON CONFLICT (day) DO UPDATE SET" in writes[0]
