@@ -49,9 +49,10 @@ def transaction():
 
 
 observers: list[Callable[[str, dict | None], None]] = []
-"""Called with ``(sql, params)`` before each statement of :func:`page_view_transaction` is
-sent, in order, including ``BEGIN IMMEDIATE`` / ``SET LOCAL`` and ``COMMIT`` / ``ROLLBACK``:
-what SQLAlchemy's ``before_cursor_execute`` would have seen (tests check the writes with it)."""
+"""Called with ``(sql, params)`` before each statement sent through the driver is sent, in
+order: those of :func:`page_view_transaction`, including ``BEGIN IMMEDIATE`` / ``SET LOCAL``
+and ``COMMIT`` / ``ROLLBACK``, and the page view's reads (:func:`scalar`): what SQLAlchemy's
+``before_cursor_execute`` would have seen (tests check the writes with it)."""
 
 
 class RawWrite:
@@ -66,7 +67,7 @@ class RawWrite:
         """Execute one statement; returns the cursor, to fetch ``RETURNING`` rows from."""
         for observe in observers:
             observe(text, params)
-        with self._wrapped(text, params):
+        with _wrapped(self.dialect, text, params):
             if params is None:
                 self.cursor.execute(text)
             else:
@@ -81,17 +82,41 @@ class RawWrite:
         verb = "COMMIT" if commit else "ROLLBACK"
         for observe in observers:
             observe(verb, None)
-        with self._wrapped(verb, None):
+        with _wrapped(self.dialect, verb, None):
             (self.connection.commit if commit else self.connection.rollback)()
 
-    @contextlib.contextmanager
-    def _wrapped(self, text, params):
-        """Driver errors become SQLAlchemy's (``OperationalError``, …), with the statement."""
-        try:
-            yield
-        except self.dialect.loaded_dbapi.Error as error:
-            raise sa.exc.DBAPIError.instance(
-                text, params, error, self.dialect.loaded_dbapi.Error, dialect=self.dialect) from error
+
+@contextlib.contextmanager
+def _wrapped(dialect, text, params):
+    """Driver errors become SQLAlchemy's (``OperationalError``, …), with the statement."""
+    try:
+        yield
+    except dialect.loaded_dbapi.Error as error:
+        raise sa.exc.DBAPIError.instance(
+            text, params, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
+
+
+def scalar(connection, statement: sql.Statement, **params):
+    """The first column of the first row of a read, sent through the driver.
+
+    ``connection`` is a SQLAlchemy ``Connection`` (the page's session's):
+    the statement runs on its DBAPI connection, in the transaction already
+    open there, without SQLAlchemy's execution machinery (3 instead of 12 µs
+    per read on SQLite). Shown to :data:`observers` first; driver errors are
+    raised as SQLAlchemy's.
+    """
+    dialect = connection.dialect
+    text, bound = statement.bind(dialect.name, params)
+    for observe in observers:
+        observe(text, bound)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        with _wrapped(dialect, text, bound):
+            cursor.execute(text, bound)
+            row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return None if row is None else row[0]
 
 
 @contextlib.contextmanager
@@ -176,7 +201,7 @@ def online(connection, now: int, minutes: int, besides: str | None = None) -> in
 
 def last_seen(connection, key: str) -> int | None:
     """When visitor ``key`` was last seen (Unix seconds), if they are known."""
-    return sql.LAST_SEEN(connection, key=key).scalar()
+    return scalar(connection, sql.LAST_SEEN, key=key)
 
 
 def today_counts(connection, day: dt.date) -> tuple[int, int, int]:
