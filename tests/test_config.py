@@ -137,3 +137,19 @@ def test_the_example_config_documents_every_setting_of_the_built_in_plugins(site
         section = example.split(f"[PLUGINS.{plugin.name}]", 1)[1].split("\n[", 1)[0]
         for key in plugin.settings:
             assert f"# {key} = " in section, f"[PLUGINS.{plugin.name}] {key} is not documented"
+
+
+def test_the_pool_reuses_the_most_recent_connection_unless_the_admin_says_otherwise(site_app_factory):
+    from site_core.db import db
+
+    def reused_after_two_checkouts(app):
+        with app.app_context():
+            with db.engine.connect() as first, db.engine.connect() as second:
+                ids = {id(first.connection.dbapi_connection): "first", id(second.connection.dbapi_connection): "second"}
+            # "second" went back to the pool before "first"
+            with db.engine.connect() as again:
+                return ids[id(again.connection.dbapi_connection)]
+
+    assert reused_after_two_checkouts(site_app_factory({})) == "first"  # warm SQLite page cache
+    fifo = site_app_factory({"SQLALCHEMY_ENGINE_OPTIONS": {"pool_use_lifo": False}})
+    assert reused_after_two_checkouts(fifo) == "second"
