@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy.exc
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask.globals import request_ctx
 from markupsafe import escape
 from flask_wtf.csrf import CSRFError
@@ -56,6 +56,18 @@ def init_app(app: Flask) -> None:
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     csp = content_security_policy(app)
+
+    @app.before_request
+    def _limit_form_fields():
+        """413 for more fields than ``MAX_FORM_PARTS``, urlencoded bodies too.
+
+        Werkzeug applies ``MAX_FORM_PARTS`` to multipart bodies only.
+        """
+        limit = app.config.get("MAX_FORM_PARTS")
+        if (limit and request.method in ("POST", "PUT", "PATCH")
+                and request.mimetype == "application/x-www-form-urlencoded"
+                and sum(1 for _ in request.form.items(multi=True)) > limit):
+            abort(413)
 
     @app.after_request
     def _headers(response):

@@ -47,20 +47,8 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/<int:poll_id>/ket-qua", "results", results_page)
     blueprint.add_url_rule("/<int:poll_id>/bieu-mau", "fragment", fragment)
     blueprint.add_url_rule("/<int:poll_id>/vote", "vote", vote, methods=["POST"])
-    blueprint.before_request(_limit_form_parts)
     blueprint.after_request(_private)
     blueprint.register_error_handler(CSRFError, _csrf_error)
-
-
-def _limit_form_parts():
-    """413 for more fields than ``MAX_FORM_PARTS``, urlencoded bodies included.
-
-    Werkzeug applies ``MAX_FORM_PARTS`` to multipart bodies only; an
-    urlencoded vote with thousands of fields is refused here the same way.
-    """
-    limit = current_app.config.get("MAX_FORM_PARTS")
-    if request.method == "POST" and limit and sum(1 for _ in request.form.items(multi=True)) > limit:
-        abort(413)
 
 
 def _private(response):
