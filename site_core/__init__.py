@@ -21,7 +21,6 @@ from .widgets import Page, Widget  # noqa: E402
 __all__ = ["create_app", "hookimpl", "Setting", "Widget", "Page"]
 
 csrf = CSRFProtect()
-PREFETCH = ("prefetch", "prerender")
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -71,13 +70,11 @@ def _template_helpers(app: Flask) -> None:
 
 def _page_view_hook(app: Flask) -> None:
     from . import plugins
-    from .widgets import is_reader_page, publish_internals, server_timing_header
+    from .widgets import is_page_view, publish_internals, server_timing_header
 
     @app.after_request
     def _after(response):
-        if (request.method == "GET" and response.status_code == 200 and is_reader_page()
-                and request.headers.get("Sec-Purpose", request.headers.get("Purpose", "")).split(";")[0].strip()
-                not in PREFETCH):
+        if response.status_code == 200 and is_page_view():
             for _ in plugins.get(app).call_each("site_page_view", request=request,
                                                 response=response, article=g.get("article")):
                 pass

@@ -18,7 +18,7 @@ def now() -> dt.datetime:
     """The current instant, time-zone aware, in UTC."""
     frozen = current_app.extensions.get(_KEY)
     if frozen is not None:
-        return frozen() if callable(frozen) else frozen
+        return frozen
     return dt.datetime.now(UTC)
 
 

@@ -55,7 +55,6 @@ TYPES = {
     "TRUSTED_PROXY_COUNT": (int, "the number of proxies in front of the site (0 = none)"),
     "IMAGE_HOSTS": (list, "a list of host names"),
     "MAX_CONTENT_LENGTH": (int, "a positive integer (bytes)"),
-    "PER_PAGE_MAX": (int, "a positive integer"),
 }
 
 
@@ -91,7 +90,6 @@ def _apply_defaults(app) -> None:
         options.setdefault("pool_use_lifo", True)
         config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if config["SITE_HTTPS"]:
-        config.setdefault("SESSION_COOKIE_SECURE", True)
         config["SESSION_COOKIE_SECURE"] = True
         config["SESSION_COOKIE_NAME"] = "__Host-session"
         config["PREFERRED_URL_SCHEME"] = "https"

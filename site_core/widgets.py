@@ -160,5 +160,21 @@ def publish_internals() -> bool:
     return bool(app.debug or app.testing or app.config["PLUGINS_INTROSPECTION"])
 
 
+PREFETCH = ("prefetch", "prerender")
+
+
 def is_reader_page() -> bool:
     return bool(request.endpoint) and request.endpoint.startswith("reader.")
+
+
+def is_prefetch(req=None) -> bool:
+    """A speculative load (``Sec-Purpose``/``Purpose``: prefetch, prerender), not a reader's view."""
+    req = req or request
+    purpose = req.headers.get("Sec-Purpose", req.headers.get("Purpose", ""))
+    return purpose.split(";")[0].strip().lower() in PREFETCH
+
+
+def is_page_view(req=None) -> bool:
+    """A reader page ``GET`` that a reader really looked at (what ``site_page_view`` reports)."""
+    req = req or request
+    return req.method == "GET" and is_reader_page() and not is_prefetch(req)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Response, abort, request
 
 from site_core import csrf
+from site_core.widgets import is_prefetch
 
 from . import counting, state
 
@@ -37,7 +38,7 @@ def hit():
     if not same_origin(request):
         return _answer(403, "Chỉ nhận yêu cầu từ chính trang này.")
     response = _answer(204)
-    if not counting.is_prefetch(request):
+    if not is_prefetch(request):
         counting.count_this_request(response)
     return response
 

@@ -21,12 +21,11 @@ from flask import g, request
 
 from site_core import clock
 from site_core.db import db
-from site_core.widgets import is_reader_page
+from site_core.widgets import is_page_view
 
 from . import bots, state, store, visitors
 from .periods import bucket
 
-PREFETCH = ("prefetch", "prerender")
 CLEANUP_EVERY = 60  # seconds between opportunistic cleanups, per process
 ONLINE_PRECISION = 60  # seconds: a returning reader's row is refreshed at most this often
 
@@ -47,14 +46,9 @@ def window(settings) -> dt.timedelta:
     return dt.timedelta(minutes=settings["visit_window_minutes"])
 
 
-def is_prefetch(req) -> bool:
-    purpose = req.headers.get("Sec-Purpose", req.headers.get("Purpose", ""))
-    return purpose.split(";")[0].strip().lower() in PREFETCH
-
-
 def countable_page(req) -> bool:
     """A reader page GET that is not a prefetch: what the page-view hook gets too."""
-    return req.method == "GET" and is_reader_page() and not is_prefetch(req)
+    return is_page_view(req)
 
 
 def decide(settings, reader, *, address: str, user_agent: str, cookie: visitors.Cookie | None,
