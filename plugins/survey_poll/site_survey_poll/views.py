@@ -65,22 +65,25 @@ def wants_json() -> bool:
 
 # --- what a reader sees ----------------------------------------------------
 
-def reader_view(results, message: str | None = None, form: VoteForm | None = None,
+def reader_view(results, message: str | None = None, chosen: list[int] | None = None,
                 personal: bool = True) -> dict:
     """The template context for a poll's body: the form if this reader may vote, else results.
 
-    ``personal=False`` (shared-cache pages) never looks at the reader's cookie.
+    The form is drawn straight from the template with the request's CSRF
+    token (a ``VoteForm`` is built only to check a ballot); ``chosen`` keeps
+    a refused ballot's valid choices ticked. ``personal=False``
+    (shared-cache pages) never looks at the reader's cookie.
     """
     state = polls.state(results, clock.now())
     voted = personal and voting.has_voted(db.session, results.poll_id, voting.voter_from_cookie())
     if state == polls.OPEN_STATE and not voted:
-        return {"results": results, "state": state, "message": message,
-                "form": form or VoteForm(results, formdata=None)}
+        return {"results": results, "state": state, "message": message, "vote_form": True,
+                "chosen": chosen or []}
     if message is None and voted:
         message = MESSAGES[Outcome.ALREADY_VOTED]
     if message is None and state != polls.OPEN_STATE:
         message = MESSAGES[Outcome(state)]
-    return {"results": results, "state": state, "message": message, "form": None}
+    return {"results": results, "state": state, "message": message, "vote_form": False}
 
 
 def _load_or_404(poll_id: int, fresh: bool = False):
@@ -162,19 +165,17 @@ def _refuse(status: int, code: str, message: str, results, form: VoteForm | None
         body, status = error_page(status, message)
         return _response(body, status)
     if status == 400:
-        view = reader_view(results, message, form=_redisplayed(results, form))
+        view = reader_view(results, message, chosen=_kept_choices(results, form))
         return _response(render_template("survey_poll/poll.html", **view), status)
     return _response(render_template("survey_poll/results.html", results=results, message=message,
                                      state=polls.state(results, clock.now()), may_vote=False), status)
 
 
-def _redisplayed(results, form: VoteForm | None) -> VoteForm:
-    """The form again with the reader's valid choices kept and a fresh token."""
-    again = VoteForm(results, formdata=None)
+def _kept_choices(results, form: VoteForm | None) -> list[int]:
+    """The refused ballot's choices that are options of this poll, to tick again."""
     known = {option.id for option in results.options}
     chosen = form.option.data if form is not None and isinstance(form.option.data, list) else []
-    again.option.data = [value for value in chosen if value in known]
-    return again
+    return [value for value in chosen if value in known]
 
 
 def _json(status: int, code: str, message: str, results):
@@ -182,7 +183,7 @@ def _json(status: int, code: str, message: str, results):
     if results is not None:
         payload["results"] = results.as_json()
         payload["html"] = render_template("survey_poll/_body.html", results=results, message=message,
-                                          form=None)
+                                          vote_form=False)
     # <, >, & and ' as \u escapes: the data stays exact, and no tag is live even if misread as HTML
     return current_app.response_class(str(htmlsafe_json_dumps(payload)), status, mimetype="application/json")
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
+
+from site_core.testing import form_token
 
 UTC = dt.timezone.utc
 QUESTION = "Bạn biết đến cổng thông tin nhà trường qua hình thức nào?"
@@ -84,11 +85,8 @@ def choice_counts(app, poll_id: int) -> dict[int, int]:
 def csrf_token(client, path: str, **kwargs) -> str:
     """GET ``path`` and return the CSRF token of the poll form in it."""
     html = client.get(path, **kwargs).get_data(as_text=True)
-    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', html) or \
-        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
-    assert found, f"no CSRF token in {path}"
-    return found.group(1)
+    assert 'name="csrf_token"' in html, f"no CSRF token in {path}"
+    return form_token(html)
 
 
 def vote(client, poll_id, *chosen, token=None, json=False, **kwargs):

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from site_core import clock
+from site_core.testing import form_token
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2025, 9, 1, 3, 0, tzinfo=UTC)
@@ -29,7 +30,7 @@ def test_voting_without_javascript_end_to_end(site_client, site_app, poll, kit):
     """Home page form -> POST -> 303 -> results page; the widget then shows results; a revote is 409."""
     home = site_client.get("/").get_data(as_text=True)
     action = re.search(r'<form method="post" action="([^"]+)"', home).group(1)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', home).group(1)
+    token = form_token(home)
     chosen = kit.option_ids(site_app, poll)[3]
 
     answer = site_client.post(action, data={"csrf_token": token, "option": str(chosen)})
@@ -161,6 +162,9 @@ def test_the_maximum_number_of_choices_is_checked_on_the_server(site_client, sit
     assert too_many.status_code == 400
     assert "Chỉ được chọn tối đa 2 phương án." in too_many.get_data(as_text=True)
     assert kit.ballots(site_app, poll) == 0
+    ticked = re.findall(r'value="(\d+)" id="[^"]+" checked', too_many.get_data(as_text=True))
+    assert ticked == [str(i) for i in ids[:3]]  # the reader's choices come back ticked, to fix
+    assert form_token(too_many.get_data(as_text=True))  # with a token to send them again
 
     assert kit.vote(site_client, poll, ids[0], ids[2], token=token).status_code == 303
     assert kit.tallies(site_app, poll) == {ids[0]: 1, ids[1]: 0, ids[2]: 1, ids[3]: 0}
