@@ -29,6 +29,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
     from .content import Sanitiser
+    from .content_version import ProcessCache
     from .db import configure_engine, db
 
     app = Flask(__name__, instance_path=os.environ.get("SITE_INSTANCE_PATH") or None,
@@ -36,6 +37,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     site_config.load(app, config)
     app.extensions["site_core.zone"] = ZoneInfo(app.config["SITE_TIMEZONE"])
     app.extensions["site_core.sanitiser"] = Sanitiser(app.config["IMAGE_HOSTS"])
+    app.extensions["site_core.content_cache"] = ProcessCache()
 
     db.init_app(app)
     with app.app_context():

@@ -122,7 +122,7 @@ def test_init_db_twice_is_safe_and_keeps_the_articles(site_app_factory, make_art
     make_article(app, title="Khai giảng năm học mới")
     second = runner.invoke(args=["init-db"])
     assert second.exit_code == 0, second.output
-    assert versions(app) == {migrations.CORE_BASE} == set(migrations.targets(app))
+    assert versions(app) == set(migrations.targets(app)) and len(versions(app)) == 1  # the core's head
     assert app.test_client().get("/bai-viet/khai-giang-nam-hoc-moi").status_code == 200
 
 
@@ -306,6 +306,6 @@ def test_a_plugin_without_migrations_still_gets_its_tables(install_plugin, site_
     try:
         app = site_app_factory({"PLUGINS": {"enabled": [name]}})
         assert table in tables(app)
-        assert versions(app) == {migrations.CORE_BASE}  # nothing of its own to record
+        assert versions(app) == set(migrations.targets(app)) and len(versions(app)) == 1  # only the core's
     finally:
         db.metadata.remove(db.metadata.tables[table])

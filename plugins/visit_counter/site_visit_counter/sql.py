@@ -3,9 +3,9 @@
 Building an ``INSERT … ON CONFLICT`` construct costs about a millisecond of
 Python per call (``excluded`` copies the table), more than the database
 work itself. These statements are written once, in the SQL that SQLite and
-PostgreSQL share, and handed straight to the driver: the reads through a
-SQLAlchemy connection, the page view's write on the raw DBAPI connection
-(:func:`.store.page_view_transaction`).
+PostgreSQL share, and handed straight to the driver: the reads on the
+page's own connection (:func:`.store.first_row`), the page view's write on
+the pool's raw DBAPI connection (:func:`.store.page_view_transaction`).
 """
 from __future__ import annotations
 
@@ -27,10 +27,6 @@ class Statement:
         if dialect == "sqlite":
             return self.text, {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
         return self.pyformat, params
-
-    def __call__(self, connection, **params):
-        """Run on a SQLAlchemy ``Connection`` (the reads of a page)."""
-        return connection.exec_driver_sql(*self.bind(connection.dialect.name, params))
 
 
 BUMP_DAY = Statement("""

@@ -96,8 +96,8 @@ def _wrapped(dialect, text, params):
             text, params, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
 
 
-def scalar(connection, statement: sql.Statement, **params):
-    """The first column of the first row of a read, sent through the driver.
+def first_row(connection, statement: sql.Statement, **params) -> tuple | None:
+    """The first row of a read, sent through the driver (None if there is none).
 
     ``connection`` is a SQLAlchemy ``Connection`` (the page's session's):
     the statement runs on its DBAPI connection, in the transaction already
@@ -113,9 +113,14 @@ def scalar(connection, statement: sql.Statement, **params):
     try:
         with _wrapped(dialect, text, bound):
             cursor.execute(text, bound)
-            row = cursor.fetchone()
+            return cursor.fetchone()
     finally:
         cursor.close()
+
+
+def scalar(connection, statement: sql.Statement, **params):
+    """The first column of :func:`first_row`, or None."""
+    row = first_row(connection, statement, **params)
     return None if row is None else row[0]
 
 
@@ -195,8 +200,8 @@ def touch_visitor(write: RawWrite, key: str, now: int, window_seconds: int) -> b
 def online(connection, now: int, minutes: int, besides: str | None = None) -> int:
     """Visitors seen in the last ``minutes`` minutes, not counting ``besides``."""
     if besides is None:
-        return sql.ONLINE(connection, since=now - minutes * 60).scalar()
-    return sql.ONLINE_BESIDES(connection, since=now - minutes * 60, key=besides).scalar()
+        return scalar(connection, sql.ONLINE, since=now - minutes * 60)
+    return scalar(connection, sql.ONLINE_BESIDES, since=now - minutes * 60, key=besides)
 
 
 def last_seen(connection, key: str) -> int | None:
@@ -206,7 +211,7 @@ def last_seen(connection, key: str) -> int | None:
 
 def today_counts(connection, day: dt.date) -> tuple[int, int, int]:
     """``day``'s (visits, page_views, bot_views), zeros if nobody came."""
-    row = sql.TODAY(connection, day=day).first()
+    row = first_row(connection, sql.TODAY, day=day)
     return tuple(row) if row else (0, 0, 0)
 
 

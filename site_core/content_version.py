@@ -1,0 +1,97 @@
+"""A version number for the site's content, so caches of it are never stale.
+
+The single row of ``content_version`` moves (+1) in the same transaction as
+every change to articles, categories or tags: a flush hook on the session
+bumps it whenever such a row is added, changed or deleted, whoever does it
+(the CLI, an import, a plugin). Every process and every host reads the same
+row, so a commit anywhere is seen everywhere at once.
+
+A request reads the version once (one primary-key read, in the request's own
+read transaction) and :class:`ProcessCache` drops whatever it holds from an
+older version. The article page and the menu are served from it: while
+nothing changes, reading an article costs no query of its own.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, g
+
+from .db import db, increment
+
+content_version = sa.Table(
+    "content_version", db.metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
+READ = "SELECT version FROM content_version WHERE id = 1"
+
+
+def current() -> int:
+    """This request's content version (read once per request; 0 before any change)."""
+    if "content_version" not in g:
+        g.content_version = db.session.connection().exec_driver_sql(READ).scalar() or 0
+    return g.content_version
+
+
+def process_cache() -> "ProcessCache":
+    """The app's cache of content-derived values in this process."""
+    return current_app.extensions["site_core.content_cache"]
+
+
+def bump(connection) -> None:
+    """Move the version on, inside the caller's transaction."""
+    increment(connection, content_version, keys={"id": 1}, amounts={"version": 1})
+
+
+def watch(models: tuple[type, ...]) -> None:
+    """Bump the version in any flush that adds, changes or deletes a row of ``models``."""
+
+    @sa.event.listens_for(sa.orm.Session, "before_flush")
+    def _content_changed(session, _context, _instances):
+        changed = itertools.chain(session.new, session.dirty, session.deleted)
+        if any(isinstance(obj, models) for obj in changed):
+            bump(session.connection())
+
+
+class ProcessCache:
+    """Values computed from the content, kept in this process until the version moves.
+
+    Bounded: the least recently used entry goes when ``size`` is reached.
+    ``compute`` returning None is not remembered (e.g. an article not found).
+    """
+
+    def __init__(self, size: int = 1024):
+        self.size = size
+        self._version: int | None = None
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        version = current()
+        with self._lock:
+            if version != self._version:
+                self._entries.clear()
+                self._version = version
+            elif key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = compute()
+        if value is not None:
+            with self._lock:
+                if version == self._version:
+                    self._entries[key] = value
+                    if len(self._entries) > self.size:
+                        self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._version = None
