@@ -58,8 +58,10 @@ def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        immediate = connection.get_execution_options().get("sqlite_immediate")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if connection.get_execution_options().get("sqlite_immediate"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # may wait, then fail: errors wrapped
+        else:  # every page's read: a deferred BEGIN takes no lock, so straight to the driver
+            connection.connection.driver_connection.execute("BEGIN")
 
 
 @contextlib.contextmanager
