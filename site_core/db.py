@@ -41,7 +41,18 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 
 def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
-    """Apply SQLite's pragmas and transaction handling on every connection."""
+    """Bound lock waits on every connection; SQLite's pragmas and transaction handling.
+
+    A statement waits at most ``busy_timeout_ms`` for a lock on either
+    database, then fails: SQLite's ``busy_timeout``, PostgreSQL's
+    ``lock_timeout`` (set as the connection opens, so it costs no round trip
+    later).
+    """
+    if engine.dialect.name == "postgresql":
+        @sa.event.listens_for(engine, "do_connect")
+        def _on_pg_connect(_dialect, _record, _args, params):
+            params["options"] = f"{params.get('options', '')} -c lock_timeout={int(busy_timeout_ms)}".strip()
+        return
     if engine.dialect.name != "sqlite":
         return
 

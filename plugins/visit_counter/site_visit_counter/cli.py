@@ -10,7 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from site_core import clock
-from site_core.db import db
+from site_core.db import db, write_transaction
 from site_core.formatting import format_number
 
 from . import counting, state, store
@@ -70,7 +70,7 @@ def import_command(file):
     for error in errors:
         click.echo(error, err=True)
     if rows:
-        with store.transaction() as connection:
+        with write_transaction() as connection:
             for day, visits in rows.items():
                 store.set_day_visits(connection, day, visits)
         forget_finished(today)

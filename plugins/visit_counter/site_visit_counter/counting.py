@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from flask import g, request
 
 from site_core import clock
-from site_core.db import db
+from site_core.db import db, write_transaction
 from site_core.widgets import is_page_view
 
 from . import bots, state, store, visitors
@@ -151,7 +151,7 @@ def cleanup(now: dt.datetime) -> tuple[int, int]:
     """Delete visitor rows and salts no longer needed; returns how many of each."""
     counter = state.get()
     oldest = oldest_salt(counter.settings, now)
-    with store.transaction() as connection:
+    with write_transaction() as connection:
         done = store.cleanup(connection, int(now.timestamp()), keep_seconds(counter.settings), oldest)
     for day in [d for d in list(counter.salts) if d < oldest]:
         counter.salts.pop(day, None)

@@ -11,6 +11,7 @@ import datetime as dt
 import random
 
 from site_core import clock
+from site_core.db import write_transaction
 from site_core.formatting import format_number
 
 from . import store
@@ -43,7 +44,7 @@ def history(now: dt.datetime) -> list[dict]:
 
 def load(settings) -> str:
     rows = history(clock.now())
-    with store.transaction() as connection:
+    with write_transaction() as connection:
         insert = store._insert(connection, days).on_conflict_do_nothing(index_elements=["day"])
         added = connection.execute(insert.returning(days.c.day), rows).all()
     return (f"{len(added)} of {len(rows)} demo days added "

@@ -23,34 +23,16 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.dialects import postgresql, sqlite
 
-from flask import current_app
-
-from site_core.db import db, write_transaction
+from site_core.db import db
 
 from . import sql
 from .models import days, salts, visitors
 
 DatabaseError = SQLAlchemyError  # what a failed write raises
 
-
-@contextlib.contextmanager
-def transaction():
-    """``site_core.db.write_transaction()``, giving up after the lock wait on PostgreSQL too.
-
-    SQLite waits ``SQLITE_BUSY_TIMEOUT_MS`` for the write lock; PostgreSQL
-    gets the same bound as ``lock_timeout``, so a held row lock cannot hang
-    the page.
-    """
-    with write_transaction() as connection:
-        if connection.dialect.name == "postgresql":
-            timeout = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
-            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {timeout}")
-        yield connection
-
-
 observers: list[Callable[[str, dict | None], None]] = []
 """Called with ``(sql, params)`` before each statement sent through the driver is sent, in
-order: those of :func:`page_view_transaction`, including ``BEGIN IMMEDIATE`` / ``SET LOCAL``
+order: those of :func:`page_view_transaction`, including SQLite's ``BEGIN IMMEDIATE``
 and ``COMMIT`` / ``ROLLBACK``, and the page view's reads (:func:`scalar`): what SQLAlchemy's
 ``before_cursor_execute`` would have seen (tests check the writes with it)."""
 
@@ -128,10 +110,10 @@ def scalar(connection, statement: sql.Statement, **params):
 def page_view_transaction():
     """A write transaction on a pooled raw DBAPI connection, for the page view's upserts.
 
-    The same transaction as :func:`transaction`: ``BEGIN IMMEDIATE`` on
+    The same transaction as ``site_core.db.write_transaction()``: ``BEGIN IMMEDIATE`` on
     SQLite (the pool's connections have ``isolation_level=None``, the busy
-    timeout and WAL, see ``site_core.db.configure_engine``); on PostgreSQL
-    the driver's implicit transaction with ``SET LOCAL lock_timeout``.
+    timeout and WAL), the driver's implicit transaction on PostgreSQL (its
+    connections have ``lock_timeout``; see ``site_core.db.configure_engine``).
     Committed on exit, rolled back on any error; the connection always goes
     back to the pool (invalidated if the driver says it is broken).
     """
@@ -142,9 +124,6 @@ def page_view_transaction():
         write = RawWrite(engine.dialect, fairy.dbapi_connection)
         if engine.dialect.name == "sqlite":
             write.send("BEGIN IMMEDIATE")
-        else:
-            timeout = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
-            write.send(f"SET LOCAL lock_timeout = {timeout}")
         yield write
         write.end(commit=True)
     except BaseException as error:

@@ -26,7 +26,7 @@ from flask import current_app
 from itsdangerous import BadSignature, Signer
 
 from site_core import clock
-from site_core.db import insert_once
+from site_core.db import insert_once, write_transaction
 
 from . import state, store
 from .models import salts
@@ -49,7 +49,7 @@ def salt_for(reader, day: dt.date, *, create: bool) -> str | None:
         return remembered[day]
     salt = reader.execute(sa.select(salts.c.salt).where(salts.c.day == day)).scalar()
     if salt is None and create:
-        with store.transaction() as connection:
+        with write_transaction() as connection:
             insert_once(connection, salts, {"day": day, "salt": secrets.token_hex(32)}, ["day"])
             salt = connection.execute(sa.select(salts.c.salt).where(salts.c.day == day)).scalar()
     if salt is not None:
