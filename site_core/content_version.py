@@ -63,11 +63,12 @@ def watch(models: tuple[type, ...]) -> None:
 class ProcessCache:
     """Values computed from the content, kept in this process until the version moves.
 
-    Bounded: the least recently used entry goes when ``size`` is reached.
+    Bounded: the least recently used entry goes when ``size`` is reached
+    (readers crowd on recent articles; 256 articles are a few MB).
     ``compute`` returning None is not remembered (e.g. an article not found).
     """
 
-    def __init__(self, size: int = 1024):
+    def __init__(self, size: int = 256):
         self.size = size
         self._version: int | None = None
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
