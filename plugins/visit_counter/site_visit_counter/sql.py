@@ -36,7 +36,6 @@ BUMP_DAY = Statement("""
         visits = visit_counter_days.visits + excluded.visits,
         page_views = visit_counter_days.page_views + excluded.page_views,
         bot_views = visit_counter_days.bot_views + excluded.bot_views
-    RETURNING visits, page_views, bot_views
 """)
 
 TOUCH_VISITOR = Statement("""
