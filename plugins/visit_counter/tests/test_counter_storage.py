@@ -44,6 +44,23 @@ def test_every_pooled_sqlite_connection_really_has_wal_and_the_busy_timeout(coun
             assert raw.send("PRAGMA busy_timeout").fetchone()[0] == 4321
 
 
+def test_page_view_writes_have_sqlite_wal_normal_durability_on_postgresql_too(counter_app):
+    """The page view's commit does not wait for the disk (a server crash may lose the last
+    moments of counts, as with SQLite's WAL + NORMAL); every other write still waits."""
+    app = counter_app()
+    if is_sqlite(app):
+        pytest.skip("PostgreSQL's synchronous_commit (SQLite: see the pragma test)")
+    with app.app_context():
+        with store.page_view_transaction() as raw:
+            assert raw.send("SHOW synchronous_commit").fetchone()[0] == "off"
+        with write_transaction() as connection:  # votes, imports, the CLI
+            assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+        with store.page_view_transaction() as raw:  # the setting did not leak into the pool
+            pass
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+
 def test_a_hit_is_written_with_atomic_upserts_and_never_read_back_first(site_app, visit, statements_sent):
     with statements_sent(site_app) as seen:
         visit(site_app.test_client())
