@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app, has_request_context, request
 
 from .db import db, increment
 
@@ -33,11 +33,19 @@ content_version = sa.Table(
 READ = "SELECT version FROM content_version WHERE id = 1"
 
 
+ENVIRON_KEY = "site_core.content_version"
+
+
 def current() -> int:
-    """This request's content version (read once per request; 0 before any change)."""
-    if "content_version" not in g:
-        g.content_version = db.session.connection().exec_driver_sql(READ).scalar() or 0
-    return g.content_version
+    """This request's content version, read once per request (0 before any change).
+
+    Kept in the request's WSGI environ (``g`` belongs to the app context,
+    which several requests may share).
+    """
+    environ = request.environ if has_request_context() else {}
+    if ENVIRON_KEY not in environ:
+        environ[ENVIRON_KEY] = db.session.connection().exec_driver_sql(READ).scalar() or 0
+    return environ[ENVIRON_KEY]
 
 
 def process_cache() -> "ProcessCache":

@@ -155,15 +155,12 @@ def test_reading_an_article_uses_indexes_only_however_many_articles_there_are(si
 
 
 def test_the_process_cache_keeps_the_most_recently_read_entries_and_drops_all_when_the_version_moves(site_app):
-    from flask import g
-
-    from site_core.content_version import ProcessCache
+    from site_core.content_version import ENVIRON_KEY, ProcessCache
 
     cache, computed = ProcessCache(size=2), []
 
     def read(key, version):
-        with site_app.test_request_context():
-            g.content_version = version  # what this request read from the database
+        with site_app.test_request_context(environ_base={ENVIRON_KEY: version}):  # as read from the database
             return cache.get(key, lambda: computed.append(key) or f"{key}@{version}")
 
     for key in ("a", "b", "a", "c"):  # "b" is the least recently read when "c" arrives
@@ -172,3 +169,4 @@ def test_the_process_cache_keeps_the_most_recently_read_entries_and_drops_all_wh
     assert read("a", 1) == "a@1" and read("b", 1) == "b@1" and computed[-1] == "b"
     assert read("a", 2) == "a@2" and computed[-1] == "a"  # a new version: computed again
     assert read("c", 2) == "c@2" and computed[-1] == "c"  # older entries went with the old version
+
