@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -105,10 +106,52 @@ def public_article(slug: str) -> Article | None:
 def _load_public(slug: str) -> Article | None:
     article = db.session.execute(_public_by_slug(), {"now": clock.now(), "slug": slug}).scalar_one_or_none()
     if article is not None:  # detached with everything the page reads, so it outlives this session
-        for loaded in (article, article.category, *article.tags):
-            if loaded is not None:
-                db.session.expunge(loaded)
+        _detach((article, article.category, *article.tags))
     return article
+
+
+def _detach(loaded) -> None:
+    """Take loaded objects out of the session (each once; shared categories repeat)."""
+    for obj in set(loaded):
+        if obj is not None and obj in db.session:
+            db.session.expunge(obj)
+
+
+CACHED_PAGES = 3  # the first pages of each listing: where readers are
+
+
+@dataclass(frozen=True)
+class _Listed:
+    page: object  # Flask-SQLAlchemy's Pagination, its articles detached
+    computed_at: dt.datetime
+    valid_until: dt.datetime | None  # when the next scheduled article becomes public
+
+    def valid_at(self, now: dt.datetime) -> bool:
+        return self.computed_at <= now and (self.valid_until is None or now < self.valid_until)
+
+
+def public_page(key: Hashable, query: Callable[[], sa.Select], page: int, per_page: int):
+    """Page ``page`` of a listing of public articles (a ``Pagination``), from the content cache.
+
+    ``query`` builds the listing's statement (only when it must run). A
+    listing changes when the content does (the content version) and when a
+    scheduled article's time comes; either makes it read again. Only the
+    first ``CACHED_PAGES`` pages are kept.
+    """
+    now = clock.now()
+
+    def load() -> _Listed:
+        found = db.paginate(query(), page=page, per_page=per_page, error_out=False, count=True)
+        _detach(obj for article in found.items for obj in (article, article.category))  # not the tags
+        scheduled = db.session.scalar(sa.select(sa.func.min(Article.published_at)).where(
+            Article.status == "published", Article.published_at > now))
+        return _Listed(found, now, scheduled)
+
+    if page > CACHED_PAGES:  # deep pages (crawlers walk them all) are read each time
+        return load().page
+    listed = content_version.process_cache().get(("listing", key, page, per_page), load,
+                                                 still_valid=lambda cached: cached.valid_at(now))
+    return listed.page
 
 
 def menu_categories() -> list[dict]:

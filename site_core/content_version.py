@@ -82,13 +82,15 @@ class ProcessCache:
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get(self, key: Hashable, compute: Callable[[], Any],
+            still_valid: Callable[[Any], bool] | None = None) -> Any:
+        """The value for ``key``, computed if absent, from an older version, or not ``still_valid``."""
         version = current()
         with self._lock:
             if version != self._version:
                 self._entries.clear()
                 self._version = version
-            elif key in self._entries:
+            elif key in self._entries and (still_valid is None or still_valid(self._entries[key])):
                 self._entries.move_to_end(key)
                 return self._entries[key]
         value = compute()

@@ -1,11 +1,13 @@
 """Reader pages: home, article, category and tag listings."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
 
 from . import plugins
-from .articles import Article, Category, Tag, menu_categories, public_article, public_articles
+from .articles import Article, Category, Tag, menu_categories, public_article, public_articles, public_page
 from .db import db
 from .widgets import publish_internals
 
@@ -44,9 +46,8 @@ def _page_number() -> int:
     return int(raw)
 
 
-def _listing(query: sa.Select, template: str = "index.html", **context):
-    page = db.paginate(query, page=_page_number(), per_page=current_app.config["PER_PAGE"],
-                       error_out=False, count=True)
+def _listing(key: tuple, query: Callable[[], sa.Select], template: str = "index.html", **context):
+    page = public_page(key, query, _page_number(), current_app.config["PER_PAGE"])
     if page.page > 1 and not page.items:
         abort(404)
     return render_template(template, pagination=page, articles=page.items, **context)
@@ -54,20 +55,20 @@ def _listing(query: sa.Select, template: str = "index.html", **context):
 
 @reader.get("/")
 def index():
-    return _listing(public_articles())
+    return _listing(("home",), public_articles)
 
 
 @reader.get("/chuyen-muc/<slug>")
 def category(slug: str):
     found = db.one_or_404(sa.select(Category).where(Category.slug == slug))
-    return _listing(public_articles().where(Article.category_id == found.id),
+    return _listing(("category", found.id), lambda: public_articles().where(Article.category_id == found.id),
                     heading=found.name, category=found)
 
 
 @reader.get("/the/<slug>")
 def tag(slug: str):
     found = db.one_or_404(sa.select(Tag).where(Tag.slug == slug))
-    return _listing(public_articles().where(Article.tags.any(Tag.id == found.id)),
+    return _listing(("tag", found.id), lambda: public_articles().where(Article.tags.any(Tag.id == found.id)),
                     heading=f"Thẻ: {found.name}", tag=found)
 
 

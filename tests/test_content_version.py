@@ -6,6 +6,7 @@ worker shows on its very next request — on SQLite and PostgreSQL alike.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 
@@ -31,6 +32,23 @@ def import_lines(app, tmp_path, *articles) -> None:
     path.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["import-articles", str(path)])
     assert result.exit_code == 0, result.output
+
+
+@contextlib.contextmanager
+def statements_sent(app):
+    """The (statement, parameters) pairs ``app`` sends to its database inside the block."""
+    with app.app_context():
+        engine = db.engine
+    sent = []
+
+    def record(_conn, _cursor, statement, parameters, *_args):
+        sent.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 ARTICLE = {"title": "Hội nghị tổng kết năm học", "body": "<p>Nội dung ban đầu.</p>", "category": "Tin hoạt động",
@@ -77,19 +95,10 @@ def test_while_nothing_changes_an_article_costs_no_query_of_its_own(worker_and_e
     import_lines(editor, tmp_path, {**ARTICLE, "tags": ["Đại hội", "Năm học"]})
     reader = worker.test_client()
     first = reader.get(URL).get_data(as_text=True)
-    with worker.app_context():
-        engine = db.engine
-    statements = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(worker) as sent:
         again = reader.get(URL).get_data(as_text=True)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert again == first  # tags, category, menu: the same page
+    statements = [statement for statement, _ in sent]
     read_content = [s for s in statements if any(t in s for t in ("articles", "categories", "tags"))]
     assert read_content == [] and any("content_version" in s for s in statements)
 
@@ -135,19 +144,9 @@ def test_reading_an_article_uses_indexes_only_however_many_articles_there_are(si
     if site_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("SQLite's query plans; PostgreSQL plans by table statistics")
     make_article(site_app, title="Bài có thẻ", tags=["Đại hội", "Năm học"], category="Tin hoạt động")
-    with site_app.app_context():
-        engine = db.engine
-    statements = []
-
-    def record(_conn, _cursor, statement, parameters, *_args):
-        statements.append((statement, parameters))
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(site_app) as statements:
         assert site_app.test_client().get("/bai-viet/bai-co-the").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    with engine.connect() as connection:
+    with site_app.app_context(), db.engine.connect() as connection:
         plans = [row[-1] for statement, parameters in statements if statement.lstrip().upper().startswith("SELECT")
                  for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
     scans = [step for step in plans if step.startswith("SCAN") and not step.startswith("SCAN categories")]
@@ -170,3 +169,55 @@ def test_the_process_cache_keeps_the_most_recently_read_entries_and_drops_all_wh
     assert read("a", 2) == "a@2" and computed[-1] == "a"  # a new version: computed again
     assert read("c", 2) == "c@2" and computed[-1] == "c"  # older entries went with the old version
 
+
+
+def test_a_new_article_imported_elsewhere_is_listed_at_once(worker_and_editor, tmp_path):
+    worker, editor = worker_and_editor
+    import_lines(editor, tmp_path, ARTICLE)
+    reader = worker.test_client()
+    assert "Bài mới nhất" not in reader.get("/").get_data(as_text=True)  # the listing is cached now
+    import_lines(editor, tmp_path, {**ARTICLE, "title": "Bài mới nhất"})
+    for path in ("/", "/chuyen-muc/tin-hoat-dong"):
+        assert "Bài mới nhất" in reader.get(path).get_data(as_text=True), path
+
+
+def test_a_scheduled_article_joins_the_cached_listings_when_its_time_comes(site_app, make_article):
+    now = dt.datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+    clock.freeze(site_app, now)
+    make_article(site_app, title="Tin đã đăng", published_at=now - dt.timedelta(hours=1), category="Thông báo")
+    make_article(site_app, title="Tin hẹn giờ", published_at=now + dt.timedelta(minutes=30), category="Thông báo")
+    reader = site_app.test_client()
+    for path in ("/", "/chuyen-muc/thong-bao"):
+        assert "Tin hẹn giờ" not in reader.get(path).get_data(as_text=True)  # cached without it
+    clock.freeze(site_app, now + dt.timedelta(minutes=31))
+    for path in ("/", "/chuyen-muc/thong-bao"):
+        assert "Tin hẹn giờ" in reader.get(path).get_data(as_text=True), path
+    clock.freeze(site_app, now)  # a listing read later is never shown for an earlier time
+    assert "Tin hẹn giờ" not in reader.get("/").get_data(as_text=True)
+
+
+def test_while_nothing_changes_the_home_page_costs_no_query_of_its_own(worker_and_editor, tmp_path):
+    worker, editor = worker_and_editor
+    import_lines(editor, tmp_path, ARTICLE, {**ARTICLE, "title": "Bài thứ hai"})
+    reader = worker.test_client()
+    first = reader.get("/").get_data(as_text=True)
+    with statements_sent(worker) as sent:
+        again = reader.get("/").get_data(as_text=True)
+    assert again == first
+    assert [s for s, _ in sent if "articles" in s or "categories" in s] == []
+
+
+def test_only_the_first_pages_of_a_listing_are_kept(site_app_factory, make_article):
+    """Crawlers walk every page of every listing; only the first pages stay in memory."""
+    from site_core.articles import CACHED_PAGES
+
+    app = site_app_factory({"PLUGINS": {"enabled": []}, "PER_PAGE": 1})
+    for n in range(CACHED_PAGES + 2):
+        make_article(app, title=f"Tin số {n}")
+    reader = app.test_client()
+    for page in (1, CACHED_PAGES + 1):
+        reader.get(f"/?page={page}")  # read once
+        with statements_sent(app) as sent:
+            assert reader.get(f"/?page={page}").status_code == 200
+        read_again = any("FROM articles" in s for s, _ in sent)
+        assert read_again == (page > CACHED_PAGES), page
