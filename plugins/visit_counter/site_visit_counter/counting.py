@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import request
 
 from site_core import clock
 from site_core.db import db, write_transaction
@@ -82,21 +82,25 @@ def write(settings, hit: Hit) -> None:
         store.bump_day(write, hit.day, visits=int(new), page_views=1)
 
 
+# Kept in the request's WSGI environ: ``g`` belongs to the app context, which requests may share.
+HIT_KEY, PENDING_KEY = "site_visit_counter.hit", "site_visit_counter.pending"
+
+
 def current_hit() -> Hit | None:
     """This request's page view, decided once; None if that failed (logged)."""
-    if "visit_counter_hit" in g:
-        return g.visit_counter_hit
+    if HIT_KEY in request.environ:
+        return request.environ[HIT_KEY]
     counter = state.get()
-    g.visit_counter_hit = None
+    request.environ[HIT_KEY] = None
     try:
-        g.visit_counter_hit = decide(
+        request.environ[HIT_KEY] = decide(
             counter.settings, db.session.connection(), address=request.remote_addr or "",
             user_agent=request.headers.get("User-Agent", ""), now=clock.now(),
             cookie=visitors.from_cookie(request.cookies) if counter.settings["cookie"] else None,
         )
     except Exception as error:
         _failed(counter, error)
-    return g.visit_counter_hit
+    return request.environ[HIT_KEY]
 
 
 def count_this_request(response=None) -> None:
@@ -104,7 +108,7 @@ def count_this_request(response=None) -> None:
     hit = current_hit()
     if hit is None:
         return
-    g.visit_counter_pending = hit
+    request.environ[PENDING_KEY] = hit
     settings = state.get().settings
     if response is not None and hit.visitor is not None and settings["cookie"]:
         visitors.set_cookie(response, hit.visitor, hit.seen, window(settings))
@@ -112,7 +116,7 @@ def count_this_request(response=None) -> None:
 
 def flush(_error=None) -> None:
     """``teardown_request``: write the pending count after closing the page's session."""
-    hit = g.pop("visit_counter_pending", None)
+    hit = request.environ.pop(PENDING_KEY, None)
     if hit is None:
         return
     counter = state.get()

@@ -49,6 +49,14 @@ def test_different_readers_are_different_visits(site_app, visit, stats):
     assert totals(stats, site_app) == (3, 3)
 
 
+def test_each_request_is_decided_anew_when_requests_share_an_app_context(site_app, visit, stats):
+    """A script (or test) that keeps one app context open: every page view is its own."""
+    with site_app.app_context():
+        for n in range(3):
+            visit(site_app.test_client(), ip=f"203.0.113.{n + 1}")
+    assert totals(stats, site_app) == (3, 3)
+
+
 def test_the_cookie_keeps_a_reader_one_visitor_when_their_address_changes(site_app, visit, stats):
     client = site_app.test_client()
     visit(client, ip="192.0.2.1")
