@@ -138,17 +138,20 @@ def public_page(key: Hashable, query: Callable[[], sa.Select], page: int, per_pa
     scheduled article's time comes; either makes it read again. Only the
     first ``CACHED_PAGES`` pages are kept.
     """
+    def read():
+        return db.paginate(query(), page=page, per_page=per_page, error_out=False, count=True)
+
+    if page > CACHED_PAGES:  # deep pages (crawlers walk them all) are read each time
+        return read()
     now = clock.now()
 
     def load() -> _Listed:
-        found = db.paginate(query(), page=page, per_page=per_page, error_out=False, count=True)
+        found = read()
         _detach(obj for article in found.items for obj in (article, article.category))  # not the tags
         scheduled = db.session.scalar(sa.select(sa.func.min(Article.published_at)).where(
             Article.status == "published", Article.published_at > now))
         return _Listed(found, now, scheduled)
 
-    if page > CACHED_PAGES:  # deep pages (crawlers walk them all) are read each time
-        return load().page
     listed = content_version.process_cache().get(("listing", key, page, per_page), load,
                                                  still_valid=lambda cached: cached.valid_at(now))
     return listed.page
