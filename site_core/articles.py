@@ -46,7 +46,10 @@ class Tag(db.Model):
 
 class Article(db.Model):
     __tablename__ = "articles"
-    __table_args__ = (sa.Index("ix_articles_listing", "status", "published_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_articles_listing", "status", "published_at", "id"),  # home, newest first
+        sa.Index("ix_articles_category_listing", "category_id", "published_at", "id"),  # a category's
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
@@ -59,7 +62,7 @@ class Article(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="published")
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"))
     category: Mapped[Category | None] = relationship(lazy="joined")
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
 

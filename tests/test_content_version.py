@@ -137,20 +137,38 @@ def test_every_committed_change_moves_the_version_and_a_rolled_back_one_does_not
     assert version() == after_insert + 1
 
 
+def query_plans(app, path: str) -> list[str]:
+    """SQLite's plan steps for every SELECT behind one (uncached) GET of ``path``."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite's query plans; PostgreSQL plans by table statistics")
+    with statements_sent(app) as statements:
+        assert app.test_client().get(path).status_code == 200
+    with app.app_context(), db.engine.connect() as connection:
+        return [row[-1] for statement, parameters in statements if statement.lstrip().upper().startswith("SELECT")
+                for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+
+
 def test_reading_an_article_uses_indexes_only_however_many_articles_there_are(site_app, make_article):
     """No statement behind an article page scans the articles or their tags (a LEFT JOIN
     through article_tags once made SQLite read every article's tags: 37 ms per page at
     10k articles). The menu lists every category, so it may read them all."""
-    if site_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("SQLite's query plans; PostgreSQL plans by table statistics")
     make_article(site_app, title="Bài có thẻ", tags=["Đại hội", "Năm học"], category="Tin hoạt động")
-    with statements_sent(site_app) as statements:
-        assert site_app.test_client().get("/bai-viet/bai-co-the").status_code == 200
-    with site_app.app_context(), db.engine.connect() as connection:
-        plans = [row[-1] for statement, parameters in statements if statement.lstrip().upper().startswith("SELECT")
-                 for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+    plans = query_plans(site_app, "/bai-viet/bai-co-the")
     scans = [step for step in plans if step.startswith("SCAN") and not step.startswith("SCAN categories")]
     assert any("articles" in step for step in plans) and scans == [], plans
+
+
+@pytest.mark.parametrize("path, walk", [("/", "(status=? AND published_at<?)"),
+                                        ("/chuyen-muc/tin-hoat-dong", "(category_id=? AND published_at<?)")])
+def test_a_listing_page_walks_its_own_articles_newest_first(site_app, make_article, path, walk):
+    """Home and category pages read their public articles from an index in date order and stop
+    after the page (a category page once read and sorted all its articles: 27 ms at 10k)."""
+    for n in range(3):
+        make_article(site_app, title=f"Tin {n}", category="Tin hoạt động")
+    plans = query_plans(site_app, path)
+    listed = [step for step in plans if step.startswith("SEARCH articles") and "published_at<?" in step]
+    assert listed and all(step.endswith(walk) for step in listed), plans  # the page and its count
+    assert not [step for step in plans if "TEMP B-TREE" in step or step.startswith("SCAN articles")], plans
 
 
 def test_the_process_cache_keeps_the_most_recently_read_entries_and_drops_all_when_the_version_moves(site_app):
