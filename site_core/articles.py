@@ -160,6 +160,16 @@ def public_page(key: Hashable, query: Callable[[], sa.Select], page: int, per_pa
     return listed.page
 
 
+def by_slug(model, slug: str):
+    """The category or tag with ``slug`` (detached), from the content cache; None if none."""
+    def load():
+        found = db.session.scalar(sa.select(model).where(model.slug == slug))
+        _detach((found,))
+        return found
+
+    return content_version.process_cache().get((model.__tablename__, slug), load)
+
+
 def menu_categories() -> list[dict]:
     """Categories for the menu (name, slug), from the content cache."""
     return content_version.process_cache().get("menu", _load_menu)

@@ -8,8 +8,9 @@ row, so a commit anywhere is seen everywhere at once.
 
 A request reads the version once (one primary-key read, in the request's own
 read transaction) and :class:`ProcessCache` drops whatever it holds from an
-older version. The article page and the menu are served from it: while
-nothing changes, reading an article costs no query of its own.
+older version. Articles, the first pages of each listing, categories and
+tags by slug and the menu are served from it: while nothing changes, the
+reader pages cost no query of their own.
 """
 from __future__ import annotations
 
@@ -31,8 +32,6 @@ content_version = sa.Table(
 )
 
 READ = "SELECT version FROM content_version WHERE id = 1"
-
-
 ENVIRON_KEY = "site_core.content_version"
 
 
@@ -101,8 +100,3 @@ class ProcessCache:
                     if len(self._entries) > self.size:
                         self._entries.popitem(last=False)
         return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._version = None

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
 
 from . import plugins
-from .articles import Article, Category, Tag, menu_categories, public_article, public_articles, public_page
+from .articles import (Article, Category, Tag, by_slug, menu_categories, public_article, public_articles,
+                       public_page)
 from .db import db
 from .widgets import publish_internals
 
@@ -60,14 +61,14 @@ def index():
 
 @reader.get("/chuyen-muc/<slug>")
 def category(slug: str):
-    found = db.one_or_404(sa.select(Category).where(Category.slug == slug))
+    found = by_slug(Category, slug) or abort(404)
     return _listing(("category", found.id), lambda: public_articles().where(Article.category_id == found.id),
                     heading=found.name, category=found)
 
 
 @reader.get("/the/<slug>")
 def tag(slug: str):
-    found = db.one_or_404(sa.select(Tag).where(Tag.slug == slug))
+    found = by_slug(Tag, slug) or abort(404)
     return _listing(("tag", found.id), lambda: public_articles().where(Article.tags.any(Tag.id == found.id)),
                     heading=f"Thẻ: {found.name}", tag=found)
 

@@ -6,8 +6,7 @@ set the cookie and to show the reader's own visit in the widget at once.
 The count itself is written when the request is torn down, after the page's
 own database session is closed, in one short write transaction on the
 pool's raw DBAPI connection (``store.page_view_transaction()``, ``BEGIN
-IMMEDIATE`` on SQLite). Written
-then, an SQLite commit does not overlap the page's read transaction, so it
+IMMEDIATE`` on SQLite). Written then, an SQLite commit does not overlap the page's read transaction, so it
 does not force a WAL checkpoint every time. If the write fails — a locked
 or read-only database — it is logged and counted, and the page, already
 answered, is not affected.
@@ -21,7 +20,6 @@ from flask import request
 
 from site_core import clock
 from site_core.db import db, write_transaction
-from site_core.widgets import is_page_view
 
 from . import bots, state, store, visitors
 from .periods import bucket
@@ -44,11 +42,6 @@ class Hit:
 
 def window(settings) -> dt.timedelta:
     return dt.timedelta(minutes=settings["visit_window_minutes"])
-
-
-def countable_page(req) -> bool:
-    """A reader page GET that is not a prefetch: what the page-view hook gets too."""
-    return is_page_view(req)
 
 
 def decide(settings, reader, *, address: str, user_agent: str, cookie: visitors.Cookie | None,

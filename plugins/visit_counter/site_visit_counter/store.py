@@ -33,7 +33,7 @@ DatabaseError = SQLAlchemyError  # what a failed write raises
 observers: list[Callable[[str, dict | None], None]] = []
 """Called with ``(sql, params)`` before each statement sent through the driver is sent, in
 order: those of :func:`page_view_transaction`, including SQLite's ``BEGIN IMMEDIATE``
-and ``COMMIT`` / ``ROLLBACK``, and the page view's reads (:func:`scalar`): what SQLAlchemy's
+and ``COMMIT`` / ``ROLLBACK``, and the page view's reads (:func:`first_row`): what SQLAlchemy's
 ``before_cursor_execute`` would have seen (tests check the writes with it)."""
 
 

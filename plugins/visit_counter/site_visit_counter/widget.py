@@ -10,6 +10,7 @@ from flask import request, url_for
 
 from site_core import clock
 from site_core.db import db
+from site_core.widgets import is_page_view
 
 from . import counting, state, store
 from .figures import Counts, figures
@@ -22,7 +23,7 @@ def context(page) -> dict:
     reader = db.session.connection()
     live = Counts(*store.today_counts(reader, today))
     hit = None
-    if settings["mode"] == "server" and counting.countable_page(request):
+    if settings["mode"] == "server" and is_page_view(request):
         hit = counting.current_hit()
     if hit is not None and hit.day == today:
         live += Counts(bot_views=1) if hit.visitor is None else Counts(int(hit.likely_new), 1)
