@@ -30,6 +30,7 @@ def counter_command():
 def stats_command(as_json):
     """Print visits, page views and bot views for each period, and who is online."""
     settings = state.get().settings
+    counting.write_pending()  # this process's own, if any (other workers write theirs within the interval)
     now = clock.now()
     today = counting.bucket(now)
     minutes = settings["online_minutes"] or settings["visit_window_minutes"]
@@ -125,6 +126,7 @@ def _parse(fields: list[str], today: dt.date, seen: dict) -> tuple[dt.date, int]
 @with_appcontext
 def cleanup_command():
     """Delete visitor rows whose window has closed and salts older than yesterday."""
+    counting.write_pending()
     visitors, salts = counting.cleanup(clock.now())
     click.echo(f"deleted {visitors} visitor rows and {salts} old salts")
 

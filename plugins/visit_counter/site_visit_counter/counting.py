@@ -1,31 +1,35 @@
-"""Counting one page view: decide during the request, write when it is over.
+"""Counting one page view: decide during the request, write it later.
 
 During the request the counter only decides who the reader is (signed
 cookie, or keyed hash) and whether their visit goes on, which is enough to
 set the cookie and to show the reader's own visit in the widget at once.
-The count itself is written when the request is torn down, after the page's
-own database session is closed, in one short write transaction on the
-pool's raw DBAPI connection (``store.page_view_transaction()``, ``BEGIN
-IMMEDIATE`` on SQLite). Written then, an SQLite commit does not overlap the page's read transaction, so it
-does not force a WAL checkpoint every time. If the write fails — a locked
-or read-only database — it is logged and counted, and the page, already
-answered, is not affected.
+When the request is torn down the page view joins this process's pending
+batch (:mod:`.pending`), written every ``write_interval_ms`` by a
+background thread — or at once, after the page's own database session is
+closed, with ``write_interval_ms = 0`` — in one short write transaction on
+the pool's raw DBAPI connection (``store.page_view_transaction()``, ``BEGIN
+IMMEDIATE`` on SQLite). If a write fails — a locked or read-only database —
+it is logged and counted, its page views wait for the next write, and the
+page, already answered, is not affected.
 """
 from __future__ import annotations
 
+import collections
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import request
+import sqlalchemy as sa
+from flask import current_app, request
 
 from site_core import clock
 from site_core.db import db, write_transaction
 
-from . import bots, state, store, visitors
+from . import bots, pending, state, store, visitors
 from .periods import bucket
 
 CLEANUP_EVERY = 60  # seconds between opportunistic cleanups, per process
 ONLINE_PRECISION = 60  # seconds: a returning reader's row is refreshed at most this often
+SETTLE_SECONDS = 10  # after midnight, beyond the write interval, before the day before is final
 
 
 @dataclass(frozen=True)
@@ -56,23 +60,55 @@ def decide(settings, reader, *, address: str, user_agent: str, cookie: visitors.
         return Hit(cookie.visitor, seconds, day, goes_on=True, likely_new=False,
                    touch=bool(settings["online_minutes"]) and stale)
     key = cookie.visitor if cookie else visitors.recognise(reader, address, user_agent, now, span)
-    seen = store.last_seen(reader, key)
+    seen = visitors.last_seen(reader, key)
     new = seen is None or seen < seconds - span.total_seconds()
     return Hit(key, seconds, day, goes_on=False, touch=True, likely_new=new)
 
 
-def write(settings, hit: Hit) -> None:
-    """Count ``hit``: one visitor upsert if needed, one day upsert, one transaction."""
+def settled(settings, now: dt.datetime) -> bool:
+    """Whether every worker has surely written its page views of the days before ``now``'s."""
+    since_midnight = now - clock.day_bounds(bucket(now))[0]
+    return since_midnight.total_seconds() >= SETTLE_SECONDS + settings["write_interval_ms"] / 1000
+
+
+def write_batch(settings, batch: pending.Batch) -> None:
+    """Write a batch of page views in one transaction: visitors first, then each day once.
+
+    A visitor's upsert decides whether their earliest page view in the batch
+    starts a visit (their last page view stored is older than the window);
+    rows are touched in a fixed order (keys, then days), so concurrent
+    writers on PostgreSQL cannot deadlock.
+    """
+    span = int(window(settings).total_seconds())
+    visits = collections.Counter()
     with store.page_view_transaction() as write:
-        if hit.visitor is None:
-            store.bump_day(write, hit.day, bot_views=1)
-            return
-        new = False
-        if hit.touch:
-            started = store.touch_visitor(write, hit.visitor, hit.seen,
-                                          int(window(settings).total_seconds()))
-            new = started and not hit.goes_on
-        store.bump_day(write, hit.day, visits=int(new), page_views=1)
+        for key in sorted(batch.visitors):
+            for seen in batch.visitors[key]:
+                if store.touch_visitor(write, key, seen.first.seen, seen.last_seen, span) \
+                        and not seen.first.goes_on:
+                    visits[seen.first.day] += 1
+        for day in sorted({*batch.page_views, *batch.bot_views}):
+            store.bump_day(write, day, visits=visits[day], page_views=batch.page_views[day],
+                           bot_views=batch.bot_views[day])
+
+
+def init_app(app, counter) -> None:
+    """Give the app's counter its batch of pending page views, written before its engine goes."""
+    waiting = counter.pending = pending.Pending(
+        app, counter.settings["write_interval_ms"], int(window(counter.settings).total_seconds()), write=lambda batch: write_batch(counter.settings, batch),
+        failed=lambda error, batch: count_failed(counter, error, batch))
+    with app.app_context():
+        sa.event.listen(db.engine, "engine_disposed", lambda engine: waiting.write_in_context(last=True))
+
+
+def write_pending(app=None) -> bool:
+    """Write this process's pending page views of ``app`` (default: the current one) now.
+
+    False if that failed (logged and counted; they wait for the next write).
+    """
+    app = app or current_app._get_current_object()
+    with app.app_context():
+        return state.get(app).pending.write_now()
 
 
 # Kept in the request's WSGI environ: ``g`` belongs to the app context, which requests may share.
@@ -92,7 +128,7 @@ def current_hit() -> Hit | None:
             cookie=visitors.from_cookie(request.cookies) if counter.settings["cookie"] else None,
         )
     except Exception as error:
-        _failed(counter, error)
+        count_failed(counter, error)
     return request.environ[HIT_KEY]
 
 
@@ -108,27 +144,29 @@ def count_this_request(response=None) -> None:
 
 
 def flush(_error=None) -> None:
-    """``teardown_request``: write the pending count after closing the page's session."""
+    """``teardown_request``: add this page view to the pending batch (written now if the interval is 0)."""
     hit = request.environ.pop(PENDING_KEY, None)
     if hit is None:
         return
     counter = state.get()
-    try:
+    counter.pending.add(hit)
+    if not counter.settings["write_interval_ms"]:
         db.session.remove()  # end the page's read transaction first (Flask-SQLAlchemy would next)
-        write(counter.settings, hit)
-    except Exception as error:
-        _failed(counter, error)
-        return
+        if not counter.pending.write_now():
+            return
     maybe_cleanup(counter, clock.now())
 
 
-def _failed(counter, error: Exception) -> None:
+def count_failed(counter, error: Exception, batch: pending.Batch | None = None) -> None:
+    """Log and count a page view (or a batch of them) that could not be written."""
     counter.count_failure()
+    what = "page view not counted" if batch is None else (
+        f"{batch.size()} page views not written yet (attempt {batch.attempts})"
+        if batch.attempts < pending.MAX_RETRIES else f"{batch.size()} page views given up")
     if isinstance(error, store.DatabaseError):
-        counter.logger.error("visit_counter: page view not counted (%s failures so far): %s",
-                             counter.failures, error)
+        counter.logger.error("visit_counter: %s (%s failures so far): %s", what, counter.failures, error)
     else:
-        counter.logger.exception("visit_counter: page view not counted")
+        counter.logger.exception("visit_counter: %s", what)
 
 
 def keep_seconds(settings) -> int:

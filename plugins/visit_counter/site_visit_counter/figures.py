@@ -73,12 +73,19 @@ def _cache_key(today: dt.date) -> str:
     return f"visit_counter:finished:{today.isoformat()}"
 
 
-def cached_finished_sums(connection, today: dt.date) -> dict[str, Counts]:
+def cached_finished_sums(connection, today: dt.date, *, settled: bool = True) -> dict[str, Counts]:
+    """:func:`finished_sums`, reused for ``FINISHED_SECONDS`` once ``settled``.
+
+    Just after midnight the last page views of yesterday may still be on
+    their way from other workers (``write_interval_ms``); the sums are then
+    computed again each time instead of being kept.
+    """
     key = _cache_key(today)
     found = cache.get(key)
     if found is None:
         found = finished_sums(connection, today)
-        cache.set(key, found, timeout=FINISHED_SECONDS)
+        if settled:
+            cache.set(key, found, timeout=FINISHED_SECONDS)
     return found
 
 
@@ -92,13 +99,25 @@ def today_counts(connection, today: dt.date) -> Counts:
 
 
 def figures(connection, today: dt.date, initial_total: int, *, live: Counts | None = None,
-            online: int | None = None, cached: bool = True) -> Figures:
-    """The figures for ``today``; ``live`` is today's row if the caller already has it."""
+            pending: dict[dt.date, Counts] | None = None, online: int | None = None,
+            cached: bool = True, settled: bool = True) -> Figures:
+    """The figures for ``today``; ``live`` is today's row if the caller already has it.
+
+    ``pending`` adds page views not written yet (this process's, per day) to
+    every period that holds their day.
+    """
     if live is None:
         live = today_counts(connection, today)
-    done = cached_finished_sums(connection, today) if cached else finished_sums(connection, today)
-    return Figures(
-        today=live, yesterday=done["yesterday"], week=done["week"] + live,
-        month=done["month"] + live, total=done["total"] + live + Counts(visits=initial_total),
-        online=online,
-    )
+    done = cached_finished_sums(connection, today, settled=settled) if cached else finished_sums(connection, today)
+    periods = Periods(today)
+    shown = {"today": live, **done}
+    shown["week"] += live
+    shown["month"] += live
+    shown["total"] += live + Counts(visits=initial_total)
+    for day, counts in (pending or {}).items():
+        for name, holds in (("today", day == today), ("yesterday", day == periods.yesterday),
+                            ("week", periods.week_start <= day <= today),
+                            ("month", periods.month_start <= day <= today), ("total", day <= today)):
+            if holds:
+                shown[name] += counts
+    return Figures(**shown, online=online)

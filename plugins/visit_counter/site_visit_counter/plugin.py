@@ -17,6 +17,9 @@ def site_plugin_settings():
         "initial_total": Setting(0, minimum=0, help="visits counted before this counter (added to 'Tất cả')"),
         "cache_seconds": Setting(0, minimum=0, maximum=24 * 3600,
                                  help="seconds the rendered widget may be reused; 0 shows live figures"),
+        "write_interval_ms": Setting(250, minimum=0, maximum=60_000,
+                                     help="page views wait in their worker up to this long and are written "
+                                          "together; 0 writes each when its request ends (see the README)"),
         "cookie": Setting(True, help="recognise visitors by a signed cookie that lasts one visit window; "
                                      "false: only by the daily keyed hash of address and User-Agent"),
     }
@@ -24,7 +27,7 @@ def site_plugin_settings():
 
 @hookimpl
 def site_setup(app, plugin):
-    state.init_app(app, plugin)
+    counting.init_app(app, state.init_app(app, plugin))
     app.teardown_request(counting.flush)
     beacon.register(plugin.blueprint)
     cli.register(app)

@@ -1,4 +1,4 @@
-"""The counter's per-app state: its settings, remembered salts, a failure metric."""
+"""The counter's per-app state: its settings, remembered salts, pending page views, a failure metric."""
 from __future__ import annotations
 
 import threading
@@ -19,6 +19,7 @@ class Counter:
     last_cleanup: float | None = None  # Unix seconds of the last opportunistic cleanup
     signer: object = None  # the visitor cookie's signer, made on first use
     lock: threading.Lock = field(default_factory=threading.Lock)
+    pending: object = None  # this process's page views not yet written (``pending.Pending``)
 
     @property
     def settings(self) -> dict:

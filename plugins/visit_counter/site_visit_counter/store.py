@@ -176,16 +176,17 @@ def bump_day(write: RawWrite, day: dt.date, *, visits: int = 0, page_views: int 
     write.run(sql.BUMP_DAY, day=day, visits=visits, page_views=page_views, bot_views=bot_views)
 
 
-def touch_visitor(write: RawWrite, key: str, now: int, window_seconds: int) -> bool:
-    """Record that visitor ``key`` was seen at ``now``; True if this starts a new visit.
+def touch_visitor(write: RawWrite, key: str, first: int, last: int, window_seconds: int) -> bool:
+    """Record that visitor ``key`` was seen from ``first`` to ``last``; True if that starts a visit.
 
     A visit starts when the visitor is unknown or was last seen more than
-    the window ago. One upsert decides: it stamps a fresh random token on
-    the visitor only when a new visit starts, and returns the token stored,
-    so of two racing page views exactly one sees its own token come back.
+    the window before ``first``. One upsert decides: it stamps a fresh random
+    token on the visitor only when a new visit starts, and returns the token
+    stored, so of two racing writers exactly one sees its own token come back.
     """
     token = secrets.randbits(62)
-    stored = write.run(sql.TOUCH_VISITOR, key=key, now=now, token=token, cutoff=now - window_seconds).fetchone()[0]
+    stored = write.run(sql.TOUCH_VISITOR, key=key, now=last, token=token,
+                       cutoff=first - window_seconds).fetchone()[0]
     return stored == token
 
 

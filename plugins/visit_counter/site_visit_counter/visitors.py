@@ -66,10 +66,16 @@ def recognise(reader, address: str, user_agent: str, now: dt.datetime, window: d
         salt = salt_for(reader, today - dt.timedelta(days=1), create=False)
         if salt is not None:
             key = hashed_id(salt, address, user_agent)
-            seen = store.last_seen(reader, key)
+            seen = last_seen(reader, key)
             if seen is not None and seen >= int((now - window).timestamp()):
                 return key
     return hashed_id(salt_for(reader, today, create=True), address, user_agent)
+
+
+def last_seen(reader, key: str) -> int | None:
+    """When visitor ``key`` was last seen (Unix seconds): stored, or waiting to be written here."""
+    known = [t for t in (state.get().pending.last_seen(key), store.last_seen(reader, key)) if t is not None]
+    return max(known, default=None)
 
 
 def _signer() -> Signer:

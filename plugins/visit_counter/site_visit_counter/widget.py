@@ -1,8 +1,9 @@
 """The sidebar widget: the figures, with the reader's own page view already in them.
 
-The count of this page view is written when the request ends (see
+The count of this page view is written after the request (see
 :mod:`.counting`), so the widget adds it to what it reads: one page view,
-and one visit if this page view starts one.
+and one visit if this page view starts one; and so too the page views this
+process has not written yet.
 """
 from __future__ import annotations
 
@@ -21,20 +22,23 @@ def context(page) -> dict:
     now = clock.now()
     today = counting.bucket(now)
     reader = db.session.connection()
-    live = Counts(*store.today_counts(reader, today))
+    counter = state.get()
+    pending = {day: Counts(*counts) for day, counts in counter.pending.by_day().items()}
     hit = None
     if settings["mode"] == "server" and is_page_view(request):
         hit = counting.current_hit()
-    if hit is not None and hit.day == today:
-        live += Counts(bot_views=1) if hit.visitor is None else Counts(int(hit.likely_new), 1)
+    if hit is not None:
+        mine = Counts(bot_views=1) if hit.visitor is None else Counts(int(hit.likely_new), 1)
+        pending[hit.day] = pending.get(hit.day, Counts()) + mine
     online = None
     if settings["online_minutes"]:
         mine = hit.visitor if hit is not None else None
         online = store.online(reader, int(now.timestamp()), settings["online_minutes"], besides=mine)
         online += mine is not None
-    shown = figures(reader, today, settings["initial_total"], live=live, online=online)
+    shown = figures(reader, today, settings["initial_total"], pending=pending, online=online,
+                    settled=counting.settled(settings, now))
     return {
         "rows": shown.rows(),
         "online": shown.online,
-        "beacon": url_for(f"{state.get().plugin.name}.hit") if settings["mode"] == "beacon" else None,
+        "beacon": url_for(f"{counter.plugin.name}.hit") if settings["mode"] == "beacon" else None,
     }
