@@ -145,7 +145,6 @@ class Pending:
         with self.lock:
             return self.batch.last_seen(visitor)
 
-
     def write_now(self, *, last: bool = False) -> bool:
         """Write what is pending (in the caller's app context); False if it failed.
 
@@ -231,14 +230,14 @@ class _Writer:
 
 
 def write_everything() -> None:
-    """Write every app's pending page views now (at exit, or before a process reports done)."""
+    """At exit: stop the thread and write every app's pending page views, a last time."""
     _Writer.stopping = True
     _Writer.event.set()
     thread = _Writer.thread
     if thread is not None and thread.is_alive() and thread is not threading.current_thread():
         thread.join(timeout=10)
     for pending in _all():
-        pending.write_in_context()
+        pending.write_in_context(last=True)
     _Writer.stopping = False
 
 

@@ -56,8 +56,15 @@ class RawWrite:
                 self.cursor.execute(text, params)
         return self.cursor
 
-    def run(self, statement: sql.Statement, **params):
-        return self.send(*statement.bind(self.dialect.name, params))
+    def run(self, statement: sql.Statement, **params) -> None:
+        self.send(*statement.bind(self.dialect.name, params))
+
+    def one(self, statement: sql.Statement, **params) -> tuple:
+        """Run a statement and fetch its one row (in a pipeline, this waits for the results)."""
+        text, bound = statement.bind(self.dialect.name, params)
+        cursor = self.send(text, bound)
+        with _wrapped(self.dialect, text, bound):
+            return cursor.fetchone()
 
     def end(self, commit: bool) -> None:
         """``COMMIT`` or ``ROLLBACK`` through the driver, as SQLAlchemy would."""
@@ -185,8 +192,7 @@ def touch_visitor(write: RawWrite, key: str, first: int, last: int, window_secon
     stored, so of two racing writers exactly one sees its own token come back.
     """
     token = secrets.randbits(62)
-    stored = write.run(sql.TOUCH_VISITOR, key=key, now=last, token=token,
-                       cutoff=first - window_seconds).fetchone()[0]
+    stored = write.one(sql.TOUCH_VISITOR, key=key, now=last, token=token, cutoff=first - window_seconds)[0]
     return stored == token
 
 

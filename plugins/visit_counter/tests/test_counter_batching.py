@@ -1,0 +1,78 @@
+"""Page views wait in their worker and are written together (``write_interval_ms``)."""
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import sqlalchemy as sa
+
+from site_core.db import db
+from site_visit_counter.counting import write_pending
+from site_visit_counter.models import days
+
+
+def stored_page_views(app) -> int:
+    with app.app_context(), db.engine.connect() as connection:
+        return connection.execute(sa.select(sa.func.coalesce(sa.func.sum(days.c.page_views), 0))).scalar()
+
+
+def test_page_views_are_written_within_the_interval_without_another_request(counter_app, visit):
+    app = counter_app(write_interval_ms=50)
+    for n in range(3):
+        visit(app.test_client(), ip=f"192.0.2.{n + 1}")
+    deadline = time.monotonic() + 10
+    while stored_page_views(app) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert stored_page_views(app) == 3
+
+
+def test_with_interval_zero_each_page_view_is_written_as_its_request_ends(counter_app, visit):
+    app = counter_app(write_interval_ms=0)
+    visit(app.test_client())
+    assert stored_page_views(app) == 1
+
+
+def test_a_batch_is_one_transaction_with_one_upsert_per_day_and_per_new_visitor(counter_app, at, visit,
+                                                                               statements_sent):
+    app = counter_app(write_interval_ms=60_000)
+    at(app, "2024-05-06 10:00:00")
+    for n in range(5):
+        visit(app.test_client(), ip=f"192.0.2.{n + 1}")
+    reader = app.test_client()
+    for _ in range(3):
+        visit(reader, ip="198.51.100.1")  # one reader, three pages: one visitor upsert
+    with statements_sent(app) as seen:
+        assert write_pending(app)
+    writes = [s for s in seen if s.startswith("INSERT")]
+    assert [s.split(" (")[0] for s in writes].count("INSERT INTO visit_counter_days") == 1
+    assert [s.split(" (")[0] for s in writes].count("INSERT INTO visit_counter_visitors") == 6
+    assert seen.count("COMMIT") == 1 and seen.count("BEGIN IMMEDIATE") <= 1  # BEGIN IMMEDIATE on SQLite
+    shown = app.test_cli_runner().invoke(args=["counter", "stats", "--json"]).output
+    assert '"today": {"visits": 6, "page_views": 8, "bot_views": 0}' in shown
+
+
+def test_the_figures_include_page_views_not_written_yet(counter_app, visit, figures_shown):
+    app = counter_app(write_interval_ms=60_000)
+    visit(app.test_client(), ip="192.0.2.1")
+    visit(app.test_client(), ip="192.0.2.2")
+    html = visit(app.test_client(), ip="192.0.2.3").get_data(as_text=True)
+    assert stored_page_views(app) == 0
+    assert figures_shown(html)["today"] == 3 and figures_shown(html)["total"] == 3
+
+
+def _child_writes(app, done):
+    done.put(write_pending(app))
+
+
+def test_a_forked_worker_does_not_write_its_parents_page_views_again(counter_app, visit):
+    app = counter_app(write_interval_ms=60_000)
+    visit(app.test_client(), ip="192.0.2.1")
+    context = multiprocessing.get_context("fork")
+    done = context.Queue()
+    child = context.Process(target=_child_writes, args=(app, done))
+    child.start()
+    assert done.get(timeout=60) is True
+    child.join(timeout=30)
+    assert stored_page_views(app) == 0  # the child held nothing to write
+    write_pending(app)
+    assert stored_page_views(app) == 1
