@@ -17,6 +17,22 @@ from . import counting, state, store
 from .figures import Counts, figures
 
 
+def at_least_shown(counter, today, live: Counts) -> Counts:
+    """``live``, or more: today's figures never go back within a day in one process.
+
+    A batch this process has just written has left its pending page views
+    but may not be in what this page read yet (SQLite reads from the
+    snapshot its transaction began with), which would show a few less for a
+    moment; the day's counts only ever grow, so the larger figure is right.
+    """
+    with counter.lock:
+        day, shown = counter.shown_today
+        if day == today:
+            live = Counts(*map(max, zip(live.astuple(), shown.astuple())))
+        counter.shown_today = (today, live)
+    return live
+
+
 def context(page) -> dict:
     settings = page.settings
     now = clock.now()
@@ -35,7 +51,8 @@ def context(page) -> dict:
         mine = hit.visitor if hit is not None else None
         online = store.online(reader, int(now.timestamp()), settings["online_minutes"], besides=mine)
         online += mine is not None
-    shown = figures(reader, today, settings["initial_total"], pending=pending, online=online,
+    live = at_least_shown(counter, today, Counts(*store.today_counts(reader, today)) + pending.pop(today, Counts()))
+    shown = figures(reader, today, settings["initial_total"], live=live, pending=pending, online=online,
                     settled=counting.settled(settings, now))
     return {
         "rows": shown.rows(),

@@ -76,3 +76,18 @@ def test_a_forked_worker_does_not_write_its_parents_page_views_again(counter_app
     assert stored_page_views(app) == 0  # the child held nothing to write
     write_pending(app)
     assert stored_page_views(app) == 1
+
+
+def test_the_figures_never_go_back_when_a_batch_lands_while_a_page_reads(counter_app, visit, figures_shown,
+                                                                          monkeypatch):
+    from site_visit_counter import store
+
+    app = counter_app(write_interval_ms=60_000)
+    for n in range(3):
+        visit(app.test_client(), ip=f"192.0.2.{n + 1}")
+    before = figures_shown(visit(app.test_client(), ip="192.0.2.4").get_data(as_text=True))["today"]
+    assert before == 4
+    write_pending(app)  # the batch leaves the pending views...
+    monkeypatch.setattr(store, "today_counts", lambda connection, day: (0, 0, 0))  # ...a snapshot from before it
+    after = figures_shown(visit(app.test_client(), ip="192.0.2.5").get_data(as_text=True))["today"]
+    assert after >= before
