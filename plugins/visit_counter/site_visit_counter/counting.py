@@ -94,8 +94,10 @@ def write_batch(settings, batch: pending.Batch) -> None:
 
 def init_app(app, counter) -> None:
     """Give the app's counter its batch of pending page views, written before its engine goes."""
+    settings = counter.settings
     waiting = counter.pending = pending.Pending(
-        app, counter.settings["write_interval_ms"], int(window(counter.settings).total_seconds()), write=lambda batch: write_batch(counter.settings, batch),
+        app, settings["write_interval_ms"], int(window(settings).total_seconds()),
+        write=lambda batch: write_batch(settings, batch),
         failed=lambda error, batch: count_failed(counter, error, batch))
     with app.app_context():
         sa.event.listen(db.engine, "engine_disposed", lambda engine: waiting.write_in_context(last=True))
