@@ -87,18 +87,20 @@ def reader_view(results, message: str | None = None, chosen: list[int] | None = 
 
 
 def _load_or_404(poll_id: int, fresh: bool = False):
+    """The poll's results; 404 if there is no such poll or it is not open yet (like a
+    scheduled article, a scheduled poll is not public before its time)."""
     found = poll_results.load(poll_id, fresh=fresh)
-    if found is None:
+    if found is None or polls.state(found, clock.now()) == polls.SCHEDULED:
         abort(404)
     return found
 
 
 def index():
-    everything = polls.all_polls()
     now = clock.now()
-    return render_template("survey_poll/index.html", polls=everything,
-                           states={p.id: polls.state(p, now) for p in everything},
-                           labels=polls.STATE_LABELS)
+    public = [(poll, polls.state(poll, now)) for poll in polls.all_polls()]
+    public = [(poll, state) for poll, state in public if state != polls.SCHEDULED]
+    return render_template("survey_poll/index.html", polls=[poll for poll, _ in public],
+                           states={poll.id: state for poll, state in public}, labels=polls.STATE_LABELS)
 
 
 def poll_page(poll_id: int):

@@ -194,7 +194,7 @@ def test_opening_and_closing_times_are_checked_when_the_vote_arrives(site_app, m
     chosen = kit.option_ids(site_app, poll)[0]
     clock.freeze(site_app, opens - dt.timedelta(days=1))
     early = site_app.test_client()
-    assert "<form" not in early.get(f"/survey_poll/{poll}").get_data(as_text=True)  # not offered yet
+    assert early.get(f"/survey_poll/{poll}").status_code == 404  # not public before it opens
 
     def attempt(at):
         clock.freeze(site_app, at)
@@ -364,3 +364,16 @@ def test_voter_cookies_survive_a_key_rotation(site_app, poll, kit):
     token = kit.csrf_token(client, f"/survey_poll/{poll}")
     assert kit.vote(client, poll, kit.option_ids(site_app, poll)[0], token=token).status_code == 303
     assert kit.vote(client, poll, kit.option_ids(site_app, poll)[0], token=token).status_code == 409
+
+
+def test_a_scheduled_poll_is_not_public_before_it_opens(site_app, make_poll, kit):
+    opens = NOW + dt.timedelta(days=1)
+    poll = make_poll(question="Câu hỏi sắp mở?", opens_at=opens)
+    clock.freeze(site_app, NOW)
+    client = site_app.test_client()
+    assert "Câu hỏi sắp mở?" not in client.get("/survey_poll/").get_data(as_text=True)
+    for page in (f"/survey_poll/{poll}", f"/survey_poll/{poll}/ket-qua", f"/survey_poll/{poll}/bieu-mau"):
+        assert client.get(page).status_code == 404, page
+    clock.freeze(site_app, opens)
+    assert "Câu hỏi sắp mở?" in client.get("/survey_poll/").get_data(as_text=True)
+    assert "<form" in client.get(f"/survey_poll/{poll}").get_data(as_text=True)
