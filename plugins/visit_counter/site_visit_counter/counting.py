@@ -79,14 +79,14 @@ def write_batch(settings, batch: pending.Batch) -> None:
     rows are touched in a fixed order (keys, then days), so concurrent
     writers on PostgreSQL cannot deadlock.
     """
-    span = int(window(settings).total_seconds())
+    spans = [(key, seen) for key in sorted(batch.visitors) for seen in batch.visitors[key]]
     visits = collections.Counter()
     with store.page_view_transaction() as write:
-        for key in sorted(batch.visitors):
-            for seen in batch.visitors[key]:
-                if store.touch_visitor(write, key, seen.first.seen, seen.last_seen, span) \
-                        and not seen.first.goes_on:
-                    visits[seen.first.day] += 1
+        started = store.touch_visitors(write, [(key, seen.first.seen, seen.last_seen) for key, seen in spans],
+                                       int(window(settings).total_seconds()))
+        for (_, seen), new in zip(spans, started):
+            if new and not seen.first.goes_on:
+                visits[seen.first.day] += 1
         for day in sorted({*batch.page_views, *batch.bot_views}):
             store.bump_day(write, day, visits=visits[day], page_views=batch.page_views[day],
                            bot_views=batch.bot_views[day])

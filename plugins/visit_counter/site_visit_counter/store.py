@@ -66,6 +66,26 @@ class RawWrite:
         with _wrapped(self.dialect, text, bound):
             return cursor.fetchone()
 
+    def first_columns(self, statement: sql.Statement, rows: list[dict]) -> list:
+        """Run a ``RETURNING`` statement once per parameter set; the first column of each answer.
+
+        On PostgreSQL they all go in one ``executemany`` of the pipeline: one
+        wait for the server, not one per row.
+        """
+        if self.dialect.name != "postgresql" or not rows:
+            return [self.one(statement, **params)[0] for params in rows]
+        bound = [statement.bind(self.dialect.name, params) for params in rows]
+        for text, params in bound:
+            for observe in observers:
+                observe(text, params)
+        text, values = bound[0][0], []
+        with _wrapped(self.dialect, text, None), contextlib.closing(self.connection.cursor()) as cursor:
+            cursor.executemany(text, [params for _, params in bound], returning=True)
+            values.append(cursor.fetchone()[0])
+            while cursor.nextset():
+                values.append(cursor.fetchone()[0])
+        return values
+
     def end(self, commit: bool) -> None:
         """``COMMIT`` or ``ROLLBACK`` through the driver, as SQLAlchemy would."""
         verb = "COMMIT" if commit else "ROLLBACK"
@@ -183,17 +203,18 @@ def bump_day(write: RawWrite, day: dt.date, *, visits: int = 0, page_views: int 
     write.run(sql.BUMP_DAY, day=day, visits=visits, page_views=page_views, bot_views=bot_views)
 
 
-def touch_visitor(write: RawWrite, key: str, first: int, last: int, window_seconds: int) -> bool:
-    """Record that visitor ``key`` was seen from ``first`` to ``last``; True if that starts a visit.
+def touch_visitors(write: RawWrite, seen: list[tuple[str, int, int]], window_seconds: int) -> list[bool]:
+    """Record each visitor ``key`` seen from ``first`` to ``last``; for each, whether that starts a visit.
 
     A visit starts when the visitor is unknown or was last seen more than
-    the window before ``first``. One upsert decides: it stamps a fresh random
-    token on the visitor only when a new visit starts, and returns the token
+    the window before ``first``. One upsert per visitor decides: it stamps a
+    fresh random token only when a new visit starts, and returns the token
     stored, so of two racing writers exactly one sees its own token come back.
     """
-    token = secrets.randbits(62)
-    stored = write.one(sql.TOUCH_VISITOR, key=key, now=last, token=token, cutoff=first - window_seconds)[0]
-    return stored == token
+    tokens = [secrets.randbits(62) for _ in seen]
+    rows = [{"key": key, "now": last, "token": token, "cutoff": first - window_seconds}
+            for (key, first, last), token in zip(seen, tokens)]
+    return [stored == token for stored, token in zip(write.first_columns(sql.TOUCH_VISITOR, rows), tokens)]
 
 
 def online(connection, now: int, minutes: int, besides: str | None = None) -> int:
