@@ -18,6 +18,7 @@ Usage, from the repository root (needs ``wrk``: ``apt-get install -y wrk``)::
     .venv/bin/python bench/load_site.py --databases sqlite --duration 10
     .venv/bin/python bench/load_site.py --cache redis         # CACHE_TYPE = "RedisCache"
     .venv/bin/python bench/load_site.py --set survey_poll.shared_cache=true --set visit_counter.cache_seconds=5
+    .venv/bin/python bench/load_site.py --readers returning   # readers in the middle of a visit
     .venv/bin/python bench/load_site.py --json bench/results/load.json
 
 PostgreSQL: ``--postgres-url`` (default the local test server); a schema of
@@ -78,6 +79,39 @@ done = function(summary, latency, requests)
     latency:percentile(99) / 1e3, latency.max / 1e3, e.connect + e.read + e.write + e.timeout, e.status))
 end
 """
+
+
+# Readers in the middle of a visit: each request is one of READERS readers (their own
+# address and browser) sending the cookies their first page view set (the counter's
+# visitor cookie, the session with the poll's CSRF token), as a browser would.
+RETURNING_LUA = """
+local readers = {READERS}
+local n = 0
+request = function()
+  n = n + 1
+  local r = readers[n % #readers + 1]
+  return wrk.format("GET", nil, {["User-Agent"] = r[2], ["X-Forwarded-For"] = r[1], ["Cookie"] = r[3]})
+end
+""" + VISITORS_LUA[VISITORS_LUA.index("done = function"):]
+READERS = 64
+
+
+def returning_readers(url: str, count: int = READERS) -> str:
+    """The Lua script for ``--readers returning``: ``count`` readers, each after a first page view."""
+    import http.cookies
+
+    agents = re.findall(r'^  "(Mozilla[^"]+)",$', VISITORS_LUA, re.M)
+    rows = []
+    for n in range(count):
+        address, agent = f"10.250.{n // 250}.{n % 250 + 1}", agents[n % len(agents)]
+        request = urllib.request.Request(url, headers={"User-Agent": agent, "X-Forwarded-For": address})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            jar = http.cookies.SimpleCookie()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                jar.load(header)
+        cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
+        rows.append("{" + ", ".join(json.dumps(v) for v in (address, agent, cookie)) + "}")
+    return RETURNING_LUA.replace("{READERS}", "{" + ", ".join(rows) + "}", 1)
 
 
 def cpu_split() -> tuple[list[str], list[str]]:
@@ -185,6 +219,9 @@ def measure(name: str, server: Gunicorn, path: str, args, script: Path, prefix: 
     status, html = fetch(url)
     if status != 200:
         raise SystemExit(f"{name}: {url} answered {status}")
+    if args.readers == "returning":
+        script = script.with_name(f"returning-{uuid.uuid4().hex[:6]}.lua")
+        script.write_text(returning_readers(url), encoding="utf-8")
     wrk(url, args.warmup, args.connections, script, prefix)  # every worker warm: imports, templates, pools
     cpu = server.cpu_seconds()
     result = wrk(url, args.duration, args.connections, script, prefix)
@@ -267,13 +304,17 @@ def main(argv=None) -> int:
                         help=f"plugins enabled on the measured page (default {','.join(PLUGINS)}; '' for none)")
     parser.add_argument("--set", type=plugin_setting, action="append", default=[], metavar="PLUGIN.KEY=VALUE",
                         help="a plugin setting, e.g. survey_poll.shared_cache=true (TOML value; repeatable)")
+    parser.add_argument("--readers", choices=("new", "returning"), default="new",
+                        help="new: every request a new reader (default, the worst case); returning: "
+                             f"{READERS} readers in the middle of a visit, sending their cookies")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     server_cpus, wrk_cpus = cpu_split()
     print(f"load average {os.getloadavg()[0]:.2f}; {os.cpu_count()} CPUs; server on {'two of them' if server_cpus else 'all (shared with wrk)'}; "
-          f"{args.connections} connections, {args.duration} s per target, cache {args.cache}\n", flush=True)
+          f"{args.connections} connections, {args.duration} s per target, cache {args.cache}, "
+          f"{args.readers} readers\n", flush=True)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "visitors.lua"
