@@ -42,6 +42,7 @@ class Hit:
     goes_on: bool  # the signed cookie proves the visit goes on: certainly not a new visit
     touch: bool  # the visitor's row must be upserted (deciding, if not goes_on, whether a visit starts)
     likely_new: bool  # for display only: the written upsert decides
+    stored_day: tuple[int, int, int] | None = None  # ``day``'s stored counts, if read with the lookup
 
 
 def window(settings) -> dt.timedelta:
@@ -60,9 +61,10 @@ def decide(settings, reader, *, address: str, user_agent: str, cookie: visitors.
         return Hit(cookie.visitor, seconds, day, goes_on=True, likely_new=False,
                    touch=bool(settings["online_minutes"]) and stale)
     key = cookie.visitor if cookie else visitors.recognise(reader, address, user_agent, now, span)
-    seen = visitors.last_seen(reader, key)
+    stored, stored_day = store.last_seen_and_day(reader, key, day)  # the widget needs the day's row too
+    seen = max((t for t in (state.get().pending.last_seen(key), stored) if t is not None), default=None)
     new = seen is None or seen < seconds - span.total_seconds()
-    return Hit(key, seconds, day, goes_on=False, touch=True, likely_new=new)
+    return Hit(key, seconds, day, goes_on=False, touch=True, likely_new=new, stored_day=stored_day)
 
 
 def settled(settings, now: dt.datetime) -> bool:

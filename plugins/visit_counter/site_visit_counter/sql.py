@@ -57,3 +57,9 @@ ONLINE_BESIDES = Statement("""
 LAST_SEEN = Statement("SELECT last_seen FROM visit_counter_visitors WHERE key = :key")
 
 TODAY = Statement("SELECT visits, page_views, bot_views FROM visit_counter_days WHERE day = :day")
+
+LAST_SEEN_AND_DAY = Statement("""
+    SELECT (SELECT last_seen FROM visit_counter_visitors WHERE key = :key),
+           d.visits, d.page_views, d.bot_views
+    FROM (SELECT 1 AS one) AS one LEFT JOIN visit_counter_days AS d ON d.day = :day
+""")

@@ -229,6 +229,12 @@ def last_seen(connection, key: str) -> int | None:
     return scalar(connection, sql.LAST_SEEN, key=key)
 
 
+def last_seen_and_day(connection, key: str, day: dt.date) -> tuple[int | None, tuple[int, int, int]]:
+    """:func:`last_seen` and :func:`today_counts` in one read (one round trip on PostgreSQL)."""
+    seen, *counts = first_row(connection, sql.LAST_SEEN_AND_DAY, key=key, day=day)
+    return seen, tuple(n or 0 for n in counts)
+
+
 def today_counts(connection, day: dt.date) -> tuple[int, int, int]:
     """``day``'s (visits, page_views, bot_views), zeros if nobody came."""
     row = first_row(connection, sql.TODAY, day=day)
