@@ -95,6 +95,57 @@ end
 """ + VISITORS_LUA[VISITORS_LUA.index("done = function"):]
 READERS = 64
 
+# Behind the page cache (--page-cache): each page view is the page's GET (served by
+# nginx from its cache) and then the counter's beacon POST, as beacon.js sends it,
+# from a new reader (their address as a load balancer in front of nginx would give it).
+PAGE_AND_BEACON_LUA = """
+local agents = {AGENTS}
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+local n = 0
+request = function()
+  n = n + 1
+  local view = math.floor((n - 1) / 2)
+  local address = "10." .. tid .. "." .. (math.floor(view / 250) % 250) .. "." .. (view % 250 + 1)
+  local headers = {["User-Agent"] = agents[view % #agents + 1], ["X-Forwarded-For"] = address}
+  if n % 2 == 1 then
+    return wrk.format("GET", nil, headers)
+  end
+  headers["Sec-Fetch-Site"] = "same-origin"
+  return wrk.format("POST", "/visit_counter/hit", headers, "")
+end
+""" + VISITORS_LUA[VISITORS_LUA.index("done = function"):]
+NGINX_CONF = """
+{user}
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    proxy_cache_path {tmp}/cache levels=1:2 keys_zone=site_pages:10m max_size=100m inactive=10m use_temp_path=off;
+    upstream site {{ server {upstream}; keepalive 16; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://site;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host              $host;
+            proxy_set_header X-Forwarded-For   $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            include {snippet};
+        }}
+    }}
+}}
+"""
+
 
 def returning_readers(url: str, count: int = READERS) -> str:
     """The Lua script for ``--readers returning``: ``count`` readers, each after a first page view."""
@@ -130,7 +181,8 @@ def environment(instance: Path) -> dict:
     return env
 
 
-def make_instance(folder: Path, database: str, cache: dict, settings: list, enabled: list) -> Path:
+def make_instance(folder: Path, database: str, cache: dict, settings: list, enabled: list,
+                  proxies: int = 1) -> Path:
     import tomlkit
 
     instance = folder / "instance"
@@ -139,7 +191,7 @@ def make_instance(folder: Path, database: str, cache: dict, settings: list, enab
     for name, key, value in settings:
         plugins.setdefault(name, {})[key] = value
     config = {"SECRET_KEY": uuid.uuid4().hex * 2, "SQLALCHEMY_DATABASE_URI": database,
-              "TRUSTED_PROXY_COUNT": 1, "PLUGINS": plugins, **cache}
+              "TRUSTED_PROXY_COUNT": proxies, "PLUGINS": plugins, **cache}
     (instance / "config.toml").write_text(tomlkit.dumps(config), encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:app", "load-demo"], cwd=ROOT,
                           env=environment(instance), capture_output=True, text=True, timeout=600)
@@ -197,6 +249,54 @@ class Gunicorn:
         self.handle.close()
 
 
+class Nginx:
+    """nginx with ``docs/nginx/page-cache.conf`` in front of ``upstream``, on a free loopback port."""
+
+    def __init__(self, upstream: str, folder: Path, prefix: list[str]):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        folder.mkdir(parents=True, exist_ok=True)
+        config = folder / "nginx.conf"
+        user = "user root;" if os.geteuid() == 0 else ""  # its workers must reach our temporary folder
+        config.write_text(NGINX_CONF.format(user=user, tmp=folder, upstream=upstream.removeprefix("http://"), port=port,
+                                            snippet=ROOT / "docs" / "nginx" / "page-cache.conf"), encoding="utf-8")
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        checked = subprocess.run([nginx, "-t", "-c", str(config), "-p", str(folder)], capture_output=True, text=True)
+        if checked.returncode != 0:
+            raise SystemExit(f"nginx -t failed:\n{checked.stderr}")
+        self.process = subprocess.Popen([*prefix, nginx, "-c", str(config), "-p", str(folder)], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            time.sleep(0.1)
+        raise SystemExit("nginx did not start")
+
+    def cpu_seconds(self) -> float:
+        return Gunicorn.cpu_seconds(self)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def cache_status(url: str) -> str:
+    """nginx's X-Cache-Status for ``url`` asked twice (HIT when the page cache works)."""
+    for _ in range(2):
+        request = urllib.request.Request(url, headers={"User-Agent": "Mozilla/5.0 Firefox/128.0 bench-check"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            status = response.headers.get("X-Cache-Status", "")
+    return status
+
+
 def fetch(url: str) -> tuple[int, str]:
     request = urllib.request.Request(url, headers={"User-Agent": "Mozilla/5.0 Firefox/128.0 bench-check"})
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -214,21 +314,34 @@ def wrk(url: str, seconds: int, connections: int, script: Path, prefix: list[str
     return result
 
 
-def measure(name: str, server: Gunicorn, path: str, args, script: Path, prefix: list[str]) -> dict:
-    url = server.url + path
+def measure(name: str, server: Gunicorn, path: str, args, script: Path, prefix: list[str],
+            front: Nginx | None = None) -> dict:
+    """wrk against ``server`` (or the page cache ``front`` of it); CPU of both, per page view."""
+    url = (front or server).url + path
     status, html = fetch(url)
     if status != 200:
         raise SystemExit(f"{name}: {url} answered {status}")
-    if args.readers == "returning":
+    if front is not None:  # each page view: the cached page, then the beacon
+        if cache_status(url) != "HIT":
+            raise SystemExit(f"{name}: nginx did not serve {url} from its cache")
+        script = script.with_name("page-and-beacon.lua")
+        agents = re.findall(r'^  ("Mozilla[^"]+"),$', VISITORS_LUA, re.M)
+        script.write_text(PAGE_AND_BEACON_LUA.replace("{AGENTS}", "{" + ", ".join(agents) + "}"), encoding="utf-8")
+    elif args.readers == "returning":
         script = script.with_name(f"returning-{uuid.uuid4().hex[:6]}.lua")
         script.write_text(returning_readers(url), encoding="utf-8")
+    servers = [server] + ([front] if front else [])
     wrk(url, args.warmup, args.connections, script, prefix)  # every worker warm: imports, templates, pools
-    cpu = server.cpu_seconds()
+    cpu = sum(s.cpu_seconds() for s in servers)
     result = wrk(url, args.duration, args.connections, script, prefix)
-    result["server_cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / result["requests"]
+    if front is not None:
+        result["requests"] //= 2  # page views: a GET and a beacon POST each
+        result["rps"] = result["requests"] / result["seconds"]
+    result["server_cpu_ms"] = (sum(s.cpu_seconds() for s in servers) - cpu) * 1000 / result["requests"]
     result.update(name=name, url=url, bytes=len(html.encode()), workers=server.workers(),
                   widgets=sorted(set(re.findall(r'data-widget="([a-z_]+)"', html))))
-    print(f"  {name:<28} {result['rps']:8.1f} req/s   p50 {result['p50_ms']:6.1f} ms   "
+    unit = "views/s" if front is not None else "req/s"
+    print(f"  {name:<28} {result['rps']:8.1f} {unit}   p50 {result['p50_ms']:6.1f} ms   "
           f"p99 {result['p99_ms']:6.1f} ms   gunicorn CPU {result['server_cpu_ms']:5.2f} ms/request   "
           f"errors {result['socket_errors'] + result['non_2xx']}", flush=True)
     return result
@@ -257,17 +370,24 @@ def run(kind: str, args, script: Path, server_cpus: list[str], wrk_cpus: list[st
             database(kind, Path(tmp), args.postgres_url) as url:
         folder = Path(tmp)
         print(f"{kind}: loading the demo content…", flush=True)
-        instance = make_instance(folder, url, cache, args.set, args.plugins)
+        settings, proxies = args.set, 1
+        if args.page_cache:  # pages the same for every reader; wrk plays the load balancer before nginx
+            settings = [("visit_counter", "mode", "beacon"), ("survey_poll", "shared_cache", True), *settings]
+            proxies = 2
+        instance = make_instance(folder, url, cache, settings, args.plugins, proxies)
         results = {}
-        page = f"article page, {len(args.plugins)} widgets"
+        page = f"article page, {len(args.plugins)} widgets" + (", page cache + beacon" if args.page_cache else "")
         for name, app, path, extra in (
                 (page, "wsgi:app", f"/bai-viet/{args.slug}", []),
                 ("baseline (no widgets, no DB)", "load_baseline:app", f"/baseline/{args.slug}",
                  ["--pythonpath", str(BENCH)])):
             server = Gunicorn(app, instance, folder / f"{app.split(':')[0]}.log", server_cpus, extra)
+            front = Nginx(server.url, folder / "nginx", server_cpus) if args.page_cache and name == page else None
             try:
-                results[name] = measure(name, server, path, args, script, wrk_cpus)
+                results[name] = measure(name, server, path, args, script, wrk_cpus, front)
             finally:
+                if front is not None:
+                    front.stop()
                 server.stop()
         full, base = results[page], results["baseline (no widgets, no DB)"]
         ratio = full["rps"] / base["rps"]
@@ -307,6 +427,10 @@ def main(argv=None) -> int:
     parser.add_argument("--readers", choices=("new", "returning"), default="new",
                         help="new: every request a new reader (default, the worst case); returning: "
                              f"{READERS} readers in the middle of a visit, sending their cookies")
+    parser.add_argument("--page-cache", action="store_true",
+                        help="nginx with docs/nginx/page-cache.conf in front of the page, the counter in beacon "
+                             "mode and the poll in shared-cache mode; each page view is its GET and the "
+                             "beacon's POST")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):

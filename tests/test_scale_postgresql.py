@@ -33,3 +33,43 @@ def test_every_pooled_connection_waits_for_a_lock_at_most_the_configured_time(si
                 with write_transaction() as writer:
                     writer.exec_driver_sql("SELECT count(*) FROM articles")
             assert time.monotonic() - started < 5  # gave up after the bound, did not hang
+
+
+def test_reader_pages_and_the_counters_beacon_read_in_autocommit(site_app_factory, pg_url, make_article):
+    """No BEGIN and ROLLBACK round trips around a page's reads (nor the beacon's lookup)."""
+    pytest.importorskip("site_visit_counter", reason="the visit counter is not installed")
+    from site_visit_counter import store
+    from site_visit_counter.counting import write_pending
+
+    app = site_app_factory({"SQLALCHEMY_DATABASE_URI": pg_url, "PLUGINS": {
+        "enabled": ["visit_counter"], "visit_counter": {"mode": "beacon"}}})
+    article = make_article(app, title="Bài đọc không cần giao dịch")
+    autocommit, lookups = [], []
+
+    def through_sqlalchemy(connection, *rest):
+        autocommit.append(connection.connection.dbapi_connection.autocommit)
+
+    def through_the_driver(text, params):
+        if text.startswith("SELECT (SELECT last_seen"):  # the beacon's lookup, on the request's connection
+            lookups.append(db.session.connection().connection.dbapi_connection.autocommit)
+
+    def read_and_count(address: str) -> None:
+        client = app.test_client()
+        assert client.get(f"/bai-viet/{article.slug}").status_code == 200
+        beacon = client.post("/visit_counter/hit", headers={"Sec-Fetch-Site": "same-origin", "User-Agent": "Mozilla/5.0"},
+                             environ_base={"REMOTE_ADDR": address})
+        assert beacon.status_code == 204
+
+    read_and_count("192.0.2.1")  # the first makes the day's salt, in a write transaction of its own
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", through_sqlalchemy)
+    store.observers.append(through_the_driver)
+    try:
+        read_and_count("192.0.2.2")
+    finally:
+        store.observers.remove(through_the_driver)
+        with app.app_context():
+            sa.event.remove(db.engine, "before_cursor_execute", through_sqlalchemy)
+    assert autocommit and all(autocommit), autocommit
+    assert lookups == [True]
+    write_pending(app)
