@@ -40,8 +40,8 @@ def hit():
         return _answer(403, "Chỉ nhận yêu cầu từ chính trang này.")
     response = _answer(204)
     if not is_prefetch(request):
-        reads_without_transaction()  # PostgreSQL: the lookup without BEGIN / ROLLBACK round trips
-        counting.count_this_request(response)
+        reads_without_transaction()  # PostgreSQL: no BEGIN / ROLLBACK round trips around its reads
+        counting.count_this_request(response, shown=False)  # no figures in a 204
     return response
 
 

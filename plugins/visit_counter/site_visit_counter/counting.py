@@ -50,8 +50,12 @@ def window(settings) -> dt.timedelta:
 
 
 def decide(settings, reader, *, address: str, user_agent: str, cookie: visitors.Cookie | None,
-           now: dt.datetime) -> Hit:
-    """Who this page view is from and whether it continues a visit (reads only)."""
+           now: dt.datetime, shown: bool = True) -> Hit:
+    """Who this page view is from and whether it continues a visit (reads only).
+
+    ``shown=False`` (the beacon: no figures in its answer) skips the lookup
+    that only tells the widget whether this page view likely starts a visit.
+    """
     seconds, day = int(now.timestamp()), bucket(now)
     if bots.is_bot(user_agent):
         return Hit(None, seconds, day, goes_on=False, touch=False, likely_new=False)
@@ -61,6 +65,8 @@ def decide(settings, reader, *, address: str, user_agent: str, cookie: visitors.
         return Hit(cookie.visitor, seconds, day, goes_on=True, likely_new=False,
                    touch=bool(settings["online_minutes"]) and stale)
     key = cookie.visitor if cookie else visitors.recognise(reader, address, user_agent, now, span)
+    if not shown:
+        return Hit(key, seconds, day, goes_on=False, touch=True, likely_new=False)
     stored, stored_day = store.last_seen_and_day(reader, key, day)  # the widget needs the day's row too
     seen = max((t for t in (state.get().pending.last_seen(key), stored) if t is not None), default=None)
     new = seen is None or seen < seconds - span.total_seconds()
@@ -119,8 +125,11 @@ def write_pending(app=None) -> bool:
 HIT_KEY, PENDING_KEY = "site_visit_counter.hit", "site_visit_counter.pending"
 
 
-def current_hit() -> Hit | None:
-    """This request's page view, decided once; None if that failed (logged)."""
+def current_hit(shown: bool = True) -> Hit | None:
+    """This request's page view, decided once; None if that failed (logged).
+
+    ``shown``: whether this request shows the figures (see :func:`decide`).
+    """
     if HIT_KEY in request.environ:
         return request.environ[HIT_KEY]
     counter = state.get()
@@ -130,15 +139,16 @@ def current_hit() -> Hit | None:
             counter.settings, db.session.connection(), address=request.remote_addr or "",
             user_agent=request.headers.get("User-Agent", ""), now=clock.now(),
             cookie=visitors.from_cookie(request.cookies) if counter.settings["cookie"] else None,
+            shown=shown,
         )
     except Exception as error:
         count_failed(counter, error)
     return request.environ[HIT_KEY]
 
 
-def count_this_request(response=None) -> None:
+def count_this_request(response=None, *, shown: bool = True) -> None:
     """Count this request when it is over, and keep the visitor in their cookie."""
-    hit = current_hit()
+    hit = current_hit(shown)
     if hit is None:
         return
     request.environ[PENDING_KEY] = hit
