@@ -389,6 +389,12 @@ def run(kind: str, args, script: Path, server_cpus: list[str], wrk_cpus: list[st
                 if front is not None:
                     front.stop()
                 server.stop()
+            if front is not None:  # the beacons were counted: the workers wrote what they held as they stopped
+                done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:app", "counter", "stats", "--json"],
+                                      cwd=ROOT, env=environment(instance), capture_output=True, text=True, timeout=120)
+                today = json.loads(done.stdout)["today"]
+                print(f"  counted today: {today['page_views']:,} page views, {today['visits']:,} visits "
+                      f"(measured: {results[name]['requests']:,} page views, after the warm-up's)", flush=True)
         full, base = results[page], results["baseline (no widgets, no DB)"]
         ratio = full["rps"] / base["rps"]
         verdict = "meets" if ratio >= 0.5 and full["p99_ms"] < 50 else "misses"
