@@ -5,6 +5,8 @@ import multiprocessing
 import time
 
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from site_core.db import db
 from site_visit_counter.counting import write_pending
@@ -91,3 +93,42 @@ def test_the_figures_never_go_back_when_a_batch_lands_while_a_page_reads(counter
     monkeypatch.setattr(store, "today_counts", lambda connection, day: (0, 0, 0))  # ...a snapshot from before it
     after = figures_shown(visit(app.test_client(), ip="192.0.2.5").get_data(as_text=True))["today"]
     assert after >= before
+
+
+def spans_by_gaps(times: list[int], window: int) -> list[tuple[int, int]]:
+    """A reader's page views cut into visits where the gap exceeds the window (the definition)."""
+    spans = []
+    for t in sorted(times):
+        if spans and t - spans[-1][1] <= window:
+            spans[-1] = (spans[-1][0], t)
+        else:
+            spans.append((t, t))
+    return spans
+
+
+@given(times=st.lists(st.integers(0, 20_000), min_size=1, max_size=30), cut=st.integers(0, 30),
+       window=st.sampled_from([60, 1800]))
+def test_a_batch_groups_a_readers_page_views_into_visits_whatever_their_order(times, cut, window):
+    """However the page views arrive, and when a failed batch is taken back into the next one,
+    a reader's entries are exactly their visits by the window: what the upserts then judge."""
+    import datetime as dt
+
+    from site_visit_counter.counting import Hit
+    from site_visit_counter.pending import Batch
+
+    def hit(t):
+        return Hit("reader", t, dt.date(2024, 5, 6), goes_on=False, touch=True, likely_new=False)
+
+    whole = Batch(window)
+    for t in times:
+        whole.add(hit(t))
+    earlier, later = Batch(window), Batch(window)
+    for t in times[:cut]:
+        earlier.add(hit(t))
+    for t in times[cut:]:
+        later.add(hit(t))
+    later.absorb(earlier)
+    wanted = spans_by_gaps(times, window)
+    for batch in (whole, later):
+        assert [(seen.first.seen, seen.last_seen) for seen in batch.visitors["reader"]] == wanted
+        assert batch.size() == len(times)
