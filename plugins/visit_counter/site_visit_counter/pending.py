@@ -1,20 +1,21 @@
 """Page views decided in this process and not yet written, and their writing.
 
-A request only adds its page view to this process's :class:`Batch`; every
-``write_interval_ms`` a background thread writes the batch in one short
-transaction: one upsert per day touched and one per visitor whose row must
-change, instead of a transaction per page view (and, on SQLite, one taking
-of the database's single write lock per page view). With
-``write_interval_ms = 0`` each page view is written when its request ends,
-as a batch of one.
+A request only adds its page view to this process's :class:`Batch`;
+``write_interval_ms`` after a batch's first page view, a background thread
+(one per process, for every app in it) writes the batch in one short
+transaction: one upsert per day touched and one per visitor entry, instead
+of a transaction per page view (and, on SQLite, one taking of the
+database's single write lock per page view). With ``write_interval_ms = 0``
+each page view is written when its request ends, as a batch of one.
 
 A batch is swapped out under a lock before it is written, so a request never
 waits for the database. A write that fails (a locked or read-only database)
 is logged and counted, and its page views go back into the next batch:
 nothing is lost while the database is away, up to ``MAX_RETRIES`` attempts.
 What is pending is written when the process exits normally (gunicorn's
-graceful stop and restarts, Ctrl-C); a process killed outright loses at
-most one interval of counts, never part of a page view.
+graceful stop and restarts, Ctrl-C) and before the app's engine is
+disposed; a process killed outright loses at most one interval of counts,
+never part of a page view. After ``fork`` the child starts empty.
 """
 from __future__ import annotations
 
