@@ -200,6 +200,17 @@ def make_instance(folder: Path, database: str, cache: dict, settings: list, enab
     return instance
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a server's master ``pid`` and its workers (Linux /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = 0
+    for each in [pid, *map(int, children)]:
+        with contextlib.suppress(FileNotFoundError):
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class Gunicorn:
     """A gunicorn master on a free loopback port; stopped by its pid."""
 
@@ -228,15 +239,7 @@ class Gunicorn:
         return len(re.findall(r"Booting worker with pid", self.log.read_text(errors="replace")))
 
     def cpu_seconds(self) -> float:
-        """CPU time used so far by the master and its workers (Linux /proc)."""
-        pid = self.process.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        total = 0
-        for each in [pid, *map(int, children)]:
-            with contextlib.suppress(FileNotFoundError):
-                fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
-        return total / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.process.pid)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -279,7 +282,7 @@ class Nginx:
         raise SystemExit("nginx did not start")
 
     def cpu_seconds(self) -> float:
-        return Gunicorn.cpu_seconds(self)
+        return cpu_seconds(self.process.pid)
 
     def stop(self) -> None:
         if self.process.poll() is None:

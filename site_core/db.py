@@ -75,18 +75,6 @@ def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
             connection.connection.driver_connection.execute("BEGIN")
 
 
-def reads_without_transaction() -> None:
-    """Let this request's session read in autocommit on PostgreSQL.
-
-    At READ COMMITTED a transaction gives a request's reads no common
-    snapshot anyway, and autocommit saves the BEGIN and ROLLBACK round trips.
-    For requests that only read through the session (reader pages, the
-    counter's beacon): writes use transactions of their own.
-    """
-    if db.engine.dialect.name == "postgresql":
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
 @contextlib.contextmanager
 def write_transaction():
     """A short transaction of its own for writes, committed on exit.

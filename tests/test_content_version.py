@@ -188,7 +188,6 @@ def test_the_process_cache_keeps_the_most_recently_read_entries_and_drops_all_wh
     assert read("c", 2) == "c@2" and computed[-1] == "c"  # older entries went with the old version
 
 
-
 def test_a_new_article_imported_elsewhere_is_listed_at_once(worker_and_editor, tmp_path):
     worker, editor = worker_and_editor
     import_lines(editor, tmp_path, ARTICLE)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from flask import Response, abort, request
 
 from site_core import csrf
-from site_core.db import reads_without_transaction
 from site_core.widgets import is_prefetch
 
 from . import counting, state
@@ -40,8 +39,7 @@ def hit():
         return _answer(403, "Chỉ nhận yêu cầu từ chính trang này.")
     response = _answer(204)
     if not is_prefetch(request):
-        reads_without_transaction()  # PostgreSQL: no BEGIN / ROLLBACK round trips around its reads
-        counting.count_this_request(response, shown=False)  # no figures in a 204
+        counting.count_this_request(response, shown=False)  # no figures in a 204: no lookup, no connection
     return response
 
 

@@ -49,12 +49,15 @@ def window(settings) -> dt.timedelta:
     return dt.timedelta(minutes=settings["visit_window_minutes"])
 
 
-def decide(settings, reader, *, address: str, user_agent: str, cookie: visitors.Cookie | None,
+def decide(settings, connect, *, address: str, user_agent: str, cookie: visitors.Cookie | None,
            now: dt.datetime, shown: bool = True) -> Hit:
     """Who this page view is from and whether it continues a visit (reads only).
 
-    ``shown=False`` (the beacon: no figures in its answer) skips the lookup
-    that only tells the widget whether this page view likely starts a visit.
+    ``connect()`` gives the request's connection, asked for only if a read
+    is needed (a returning reader's cookie, or the beacon with a known
+    salt, needs none). ``shown=False`` (the beacon: no figures in its
+    answer) skips the lookup that only tells the widget whether this page
+    view likely starts a visit.
     """
     seconds, day = int(now.timestamp()), bucket(now)
     if bots.is_bot(user_agent):
@@ -64,11 +67,11 @@ def decide(settings, reader, *, address: str, user_agent: str, cookie: visitors.
         stale = seconds - cookie.last_seen >= ONLINE_PRECISION
         return Hit(cookie.visitor, seconds, day, goes_on=True, likely_new=False,
                    touch=bool(settings["online_minutes"]) and stale)
-    key = cookie.visitor if cookie else visitors.recognise(reader, address, user_agent, now, span)
+    key = cookie.visitor if cookie else visitors.recognise(connect, address, user_agent, now, span)
     if not shown:
         return Hit(key, seconds, day, goes_on=False, touch=True, likely_new=False)
-    stored, stored_day = store.last_seen_and_day(reader, key, day)  # the widget needs the day's row too
-    seen = max((t for t in (state.get().pending.last_seen(key), stored) if t is not None), default=None)
+    stored, stored_day = store.last_seen_and_day(connect(), key, day)  # the widget needs the day's row too
+    seen = visitors.latest_seen(key, stored)
     new = seen is None or seen < seconds - span.total_seconds()
     return Hit(key, seconds, day, goes_on=False, touch=True, likely_new=new, stored_day=stored_day)
 
@@ -136,7 +139,7 @@ def current_hit(shown: bool = True) -> Hit | None:
     request.environ[HIT_KEY] = None
     try:
         request.environ[HIT_KEY] = decide(
-            counter.settings, db.session.connection(), address=request.remote_addr or "",
+            counter.settings, db.session.connection, address=request.remote_addr or "",
             user_agent=request.headers.get("User-Agent", ""), now=clock.now(),
             cookie=visitors.from_cookie(request.cookies) if counter.settings["cookie"] else None,
             shown=shown,

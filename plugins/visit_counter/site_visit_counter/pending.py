@@ -239,7 +239,6 @@ def write_everything() -> None:
         thread.join(timeout=10)
     for pending in _all():
         pending.write_in_context(last=True)
-    _Writer.stopping = False
 
 
 def _after_fork_in_child() -> None:

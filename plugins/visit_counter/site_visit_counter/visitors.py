@@ -42,12 +42,16 @@ def hashed_id(salt: str, address: str, user_agent: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def salt_for(reader, day: dt.date, *, create: bool) -> str | None:
-    """The salt of ``day``; made now (in a write transaction of its own) if ``create``."""
+def salt_for(connect, day: dt.date, *, create: bool) -> str | None:
+    """The salt of ``day``; made now (in a write transaction of its own) if ``create``.
+
+    ``connect()`` gives the request's connection, asked for only when the
+    salt is not remembered yet.
+    """
     remembered = state.get().salts
     if day in remembered:
         return remembered[day]
-    salt = reader.execute(sa.select(salts.c.salt).where(salts.c.day == day)).scalar()
+    salt = connect().execute(sa.select(salts.c.salt).where(salts.c.day == day)).scalar()
     if salt is None and create:
         with write_transaction() as connection:
             insert_once(connection, salts, {"day": day, "salt": secrets.token_hex(32)}, ["day"])
@@ -59,23 +63,26 @@ def salt_for(reader, day: dt.date, *, create: bool) -> str | None:
     return salt
 
 
-def recognise(reader, address: str, user_agent: str, now: dt.datetime, window: dt.timedelta) -> str:
-    """The id of a cookie-less visitor: today's hash, or yesterday's while that visit runs."""
+def recognise(connect, address: str, user_agent: str, now: dt.datetime, window: dt.timedelta) -> str:
+    """The id of a cookie-less visitor: today's hash, or yesterday's while that visit runs.
+
+    Reads (through ``connect()``) only for a salt not remembered yet and
+    just after midnight.
+    """
     today = clock.local_date(now)
     if now - window < clock.day_bounds(today)[0]:  # a visit from yesterday may still be open
-        salt = salt_for(reader, today - dt.timedelta(days=1), create=False)
+        salt = salt_for(connect, today - dt.timedelta(days=1), create=False)
         if salt is not None:
             key = hashed_id(salt, address, user_agent)
-            seen = last_seen(reader, key)
+            seen = latest_seen(key, store.last_seen(connect(), key))
             if seen is not None and seen >= int((now - window).timestamp()):
                 return key
-    return hashed_id(salt_for(reader, today, create=True), address, user_agent)
+    return hashed_id(salt_for(connect, today, create=True), address, user_agent)
 
 
-def last_seen(reader, key: str) -> int | None:
-    """When visitor ``key`` was last seen (Unix seconds): stored, or waiting to be written here."""
-    known = [t for t in (state.get().pending.last_seen(key), store.last_seen(reader, key)) if t is not None]
-    return max(known, default=None)
+def latest_seen(key: str, stored: int | None) -> int | None:
+    """When visitor ``key`` was last seen (Unix seconds): ``stored``, or waiting to be written here."""
+    return max((t for t in (state.get().pending.last_seen(key), stored) if t is not None), default=None)
 
 
 def _signer() -> Signer:

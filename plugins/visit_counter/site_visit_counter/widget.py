@@ -51,9 +51,9 @@ def context(page) -> dict:
         mine = hit.visitor if hit is not None else None
         online = store.online(reader, int(now.timestamp()), settings["online_minutes"], besides=mine)
         online += mine is not None
-    stored = hit.stored_day if hit is not None and hit.day == today and hit.stored_day else None
-    stored = stored or store.today_counts(reader, today)
-    live = at_least_shown(counter, today, Counts(*stored) + pending.pop(today, Counts()))
+    stored = hit.stored_day if hit is not None and hit.day == today else None  # read with the lookup
+    live = Counts(*(stored or store.today_counts(reader, today))) + pending.pop(today, Counts())
+    live = at_least_shown(counter, today, live)
     shown = figures(reader, today, settings["initial_total"], live=live, pending=pending, online=online,
                     settled=counting.settled(settings, now))
     return {

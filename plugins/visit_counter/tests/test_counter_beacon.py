@@ -38,6 +38,33 @@ def test_the_beacon_counts_a_visit_answers_204_and_may_not_be_cached(beacon_app,
     assert figures_shown(visit(client).get_data(as_text=True))["today"] == 1
 
 
+def test_counting_a_beacon_needs_no_database_connection_once_the_days_salt_is_known(counter_app, stats):
+    """The beacon shows no figures, so it looks nobody up: new readers and readers with the
+    cookie alike are counted from memory, and written with the worker's next batch."""
+    import sqlalchemy as sa
+
+    from site_core.db import db
+
+    app = counter_app(mode="beacon", write_interval_ms=60_000)
+    first = app.test_client()
+    hit(first, **SAME)  # the first of the day makes the salt
+    checkouts = []
+
+    def checked_out(*args):
+        checkouts.append(args)
+
+    with app.app_context():
+        sa.event.listen(db.engine, "checkout", checked_out)
+        try:
+            assert hit(app.test_client(), ip="192.0.2.2", **SAME).status_code == 204  # new reader
+            assert hit(first, **SAME).status_code == 204  # with the cookie
+        finally:
+            sa.event.remove(db.engine, "checkout", checked_out)
+    assert checkouts == []
+    today = stats(app)["today"]
+    assert (today["visits"], today["page_views"]) == (2, 3)
+
+
 def test_the_beacon_accepts_a_matching_origin_when_fetch_metadata_is_absent(beacon_app, stats):
     assert hit(beacon_app.test_client(), Origin="http://localhost").status_code == 204
     assert stats(beacon_app)["today"]["visits"] == 1
