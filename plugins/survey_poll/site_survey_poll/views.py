@@ -75,7 +75,7 @@ def reader_view(results, message: str | None = None, chosen: list[int] | None = 
     (shared-cache pages) never looks at the reader's cookie.
     """
     state = polls.state(results, clock.now())
-    voted = personal and voting.has_voted(db.session, results.poll_id, voting.voter_from_cookie())
+    voted = personal and voting.has_voted(db.session, results.poll_id, voting.current_voter())
     if state == polls.OPEN_STATE and not voted:
         return {"results": results, "state": state, "message": message, "vote_form": True,
                 "chosen": chosen or []}
@@ -112,8 +112,7 @@ def results_page(poll_id: int):
     results = _load_or_404(poll_id)
     message = MESSAGES["voted"] if request.args.get("thong-bao") == "da-binh-chon" else None
     state = polls.state(results, clock.now())
-    may_vote = state == polls.OPEN_STATE and not voting.has_voted(
-        db.session, poll_id, voting.voter_from_cookie())
+    may_vote = state == polls.OPEN_STATE and not voting.has_voted(db.session, poll_id, voting.current_voter())
     return render_template("survey_poll/results.html", results=results, message=message,
                            state=state, may_vote=may_vote)
 
@@ -133,11 +132,10 @@ def vote(poll_id: int):
     if not form.validate():
         message = form.option.errors[0] if form.option.errors else MESSAGES["csrf"]
         return _refuse(400, Outcome.BAD_CHOICE.value, message, results, form)
-    voter = voting.voter_from_cookie()
-    new_voter = voter is None
-    if new_voter:
-        voter = voting.new_voter()
+    from_cookie = voting.voter_from_cookie()
+    voter = from_cookie or voting.voter_from_session() or voting.new_voter()
     current = settings()
+    db.session.close()  # the read's connection goes back first: a request never holds two at once
     outcome = voting.cast(poll_id, form.option.data, voter, request.remote_addr,
                           current["rate_limit"], current["rate_limit_window"])
     if outcome is Outcome.NO_POLL:
@@ -146,6 +144,8 @@ def vote(poll_id: int):
         response = _refuse(STATUS[outcome], outcome.value, MESSAGES[outcome], results, form)
         if outcome is Outcome.RATE_LIMITED:
             response.headers["Retry-After"] = str(_retry_after(current["rate_limit_window"]))
+        if outcome is Outcome.ALREADY_VOTED and from_cookie is None:  # its twin was counted: keep the voter
+            voting.set_voter_cookie(response, voter, current["voter_cookie_days"])
         return response
     poll_results.forget(poll_id)
     if wants_json():
@@ -153,7 +153,7 @@ def vote(poll_id: int):
         response = _json(200, "counted", MESSAGES["voted"], fresh)
     else:
         response = redirect(url_for(f"{NAME}.results", poll_id=poll_id, **{"thong-bao": "da-binh-chon"}), 303)
-    if new_voter:
+    if from_cookie is None:
         voting.set_voter_cookie(response, voter, current["voter_cookie_days"])
     return response
 

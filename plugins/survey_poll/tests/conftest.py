@@ -140,4 +140,5 @@ def kit():
 
     return types.SimpleNamespace(
         QUESTION=QUESTION, OPTIONS=OPTIONS, option_ids=option_ids, tallies=tallies, ballots=ballots,
-        choice_counts=choice_counts, csrf_token=csrf_token, vote=vote, Markup=Markup, figures=figures)
+        choice_counts=choice_counts, csrf_token=csrf_token, form_token=form_token, vote=vote, Markup=Markup,
+        figures=figures)
