@@ -302,3 +302,60 @@ def test_page_views_still_waiting_in_the_workers_are_written_when_gunicorn_stops
     assert "Traceback" not in server.output(), server.output()[-3000:]
     stats = json.loads(setup.test_cli_runner().invoke(args=["counter", "stats", "--json"]).output)
     assert stats["today"]["visits"] == stats["today"]["page_views"] == views
+
+
+# --- a new reader's first ballot, sent more than once, across workers --------------------
+
+def open_poll(base: str, poll_id: int, n: int) -> tuple[str, str]:
+    """Reader ``n``'s first moment: the poll's page with no cookie. The Cookie header
+    that page set, and the form's token."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    request = urllib.request.Request(f"{base}/survey_poll/{poll_id}", headers={"User-Agent": BROWSER.format(n=n)})
+    with opener.open(request, timeout=REQUEST_TIMEOUT) as response:
+        token = form_token(response.read().decode("utf-8"))
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar), token
+
+
+def send_ballot(base: str, poll_id: int, option: str, cookie: str, token: str, n: int) -> int:
+    """Reader ``n`` submits the form with exactly the cookies of their first page."""
+    body = urllib.parse.urlencode({"csrf_token": token, "option": option}).encode()
+    request = urllib.request.Request(f"{base}/survey_poll/{poll_id}/vote", data=body,
+                                     headers={"Cookie": cookie, "User-Agent": BROWSER.format(n=n)})
+    try:
+        with urllib.request.build_opener(NoRedirect()).open(request, timeout=REQUEST_TIMEOUT) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.slow
+def test_a_new_readers_repeated_first_ballot_counts_once_across_four_workers(deployment, site_app_factory, tmp_path):
+    pytest.importorskip("site_survey_poll", reason="the survey poll is not installed")
+    from site_survey_poll.polls import PollSpec, create_poll
+
+    database, cache = deployment
+    settings = {"SECRET_KEY": uuid.uuid4().hex * 2, "SQLALCHEMY_DATABASE_URI": database,
+                "PLUGINS": {"enabled": ["survey_poll"], "survey_poll": {"rate_limit": 10 * VOTES}}, **cache}
+    setup = site_app_factory({k: v for k, v in settings.items() if k != "SECRET_KEY"})
+    with setup.app_context():
+        poll_id = create_poll(PollSpec("Bạn biết đến cổng thông tin qua đâu?", OPTIONS))
+    write_config(tmp_path / "server", settings)
+    copies = [2] * 30 + [8]  # thirty double clicks, and one reader who sends it eight times
+
+    server = Server(tmp_path / "server", tmp_path / "gunicorn.log")
+    try:
+        option = next(iter(page_numbers(read(f"{server.url}/survey_poll/{poll_id}/ket-qua"),
+                                        "data-option", "data-votes")))
+        readers = [open_poll(server.url, poll_id, n) for n in range(len(copies))]
+        assert not any("survey_poll_voter" in cookie for cookie, _ in readers)
+        with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
+            sent = [[pool.submit(send_ballot, server.url, poll_id, option, *readers[n], n) for _ in range(k)]
+                    for n, k in enumerate(copies)]
+            statuses = [sorted(future.result() for future in futures) for futures in sent]
+        assert statuses == [[303] + [409] * (k - 1) for k in copies]
+        assert "Traceback" not in server.output(), server.output()[-3000:]
+    finally:
+        server.stop()
+    tallies = json.loads(setup.test_cli_runner().invoke(args=["poll", "results", str(poll_id), "--json"]).output)
+    assert tallies["total"] == tallies["voters"] == len(copies)
