@@ -21,10 +21,17 @@ def race_settings():
     return {}
 
 
+@pytest.fixture
+def engine_options():
+    """``SQLALCHEMY_ENGINE_OPTIONS`` of the racing site (the pool's size...)."""
+    return {}
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def race_app(request, site_app_factory, tmp_path, race_settings):
+def race_app(request, site_app_factory, tmp_path, race_settings, engine_options):
     """An app on SQLite (a file, WAL) or on a scratch PostgreSQL schema."""
-    config = {"PLUGINS": {"enabled": ["survey_poll"], "survey_poll": {"rate_limit": 10 ** 6, **race_settings}}}
+    config = {"PLUGINS": {"enabled": ["survey_poll"], "survey_poll": {"rate_limit": 10 ** 6, **race_settings}},
+              "SQLALCHEMY_ENGINE_OPTIONS": engine_options}
     if request.param == "postgresql":
         config["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("pg_url")
     else:
@@ -187,3 +194,11 @@ def test_eight_processes_given_a_new_readers_first_ballot_count_it_once(race_app
     statuses = sorted(results.get(timeout=5) for _ in processes)
     assert statuses == [303] + [409] * (THREADS - 1)
     assert kit.ballots(race_app, poll) == 1 and kit.tallies(race_app, poll)[chosen] == 1
+
+
+@pytest.mark.parametrize("race_settings", [{"results_cache_seconds": 0}])  # the vote reads the poll itself
+@pytest.mark.parametrize("engine_options", [{"pool_size": 1, "max_overflow": 0, "pool_timeout": 5}])
+def test_a_vote_needs_one_database_connection_at_a_time(race_app, kit):
+    """A request holding two connections would starve a full pool: here one is all there is."""
+    poll = make_poll(race_app)
+    assert kit.vote(race_app.test_client(), poll, kit.option_ids(race_app, poll)[0]).status_code == 303
