@@ -15,13 +15,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from site_core import clock
-from site_core.articles import Article
-from site_core.db import db
-from site_core.widgets import Page
+from site_core.api import Page, db
+from site_core.reading import is_public, published_articles
 
 from .models import Neighbour
 
-ARTICLES = Article.__table__
+ARTICLES = published_articles
 NEIGHBOURS = Neighbour.__table__
 
 
@@ -61,7 +60,7 @@ def related_query(count: int, stored: int, dialect: str = "sqlite") -> sa.Select
     listed = (sa.select(NEIGHBOURS.c.neighbour_id, NEIGHBOURS.c.rank, NEIGHBOURS.c.fallback)
               .where(NEIGHBOURS.c.article_id == sa.bindparam("article_id"))
               .order_by(NEIGHBOURS.c.rank).limit(stored).subquery("listed"))
-    columns = (ARTICLES.c.id, ARTICLES.c.slug, ARTICLES.c.title, ARTICLES.c.published_at, ARTICLES.c.status)
+    columns = (ARTICLES.c.id, ARTICLES.c.slug, ARTICLES.c.title, ARTICLES.c.published_at)
     if dialect == "postgresql":
         # by id alone, LIMIT 1: a primary-key probe per listed row, never flattened into a join
         # (the public filter stays outside, where no other index of articles can serve it)
@@ -74,7 +73,7 @@ def related_query(count: int, stored: int, dialect: str = "sqlite") -> sa.Select
     return (
         sa.select(article.c.id, article.c.slug, article.c.title, article.c.published_at, listed.c.fallback)
         .select_from(joined)
-        .where(article.c.status == "published", article.c.published_at <= sa.bindparam("now"))
+        .where(is_public(sa.bindparam("now"), article))
         .order_by(listed.c.rank)
         .limit(count)
     )
