@@ -95,9 +95,9 @@ class AppChanges:
     def added(self) -> list[str]:
         """A description of each registration made since this snapshot."""
         found = [f"CLI command {name!r}" for name in self.app.cli.commands if name not in self.commands]
-        for kind, attr in REQUEST_HOOKS.items():
-            for key, funcs in getattr(self.app, attr).items():
-                found += [f"{kind} {f.__name__}" for f in funcs if f not in self.handlers[kind].get(key, ())]
+        for kind, attr in REQUEST_HOOKS.items():  # app-wide ones (a blueprint's serve only its routes)
+            before = self.handlers[kind].get(None, ())
+            found += [f"{kind} {f.__name__}" for f in getattr(self.app, attr).get(None, ()) if f not in before]
         for kind, attr in TEMPLATE_HELPERS.items():
             found += [f"{kind} {name!r}" for name, value in getattr(self.app.jinja_env, attr).items()
                       if self.helpers[kind].get(name) is not value]
@@ -119,10 +119,9 @@ class AppChanges:
     def guard(self, plugin: str, failures: FailureLog) -> None:
         """Put each request hook and template helper added since the snapshot in an error boundary."""
         for kind, attr in REQUEST_HOOKS.items():
-            for key, funcs in getattr(self.app, attr).items():
-                before = self.handlers[kind].get(key, ())
-                funcs[:] = [f if f in before else guarded(f, plugin, f"{kind} {f.__name__}", failures,
-                                                            fallback=FALLBACKS[kind]) for f in funcs]
+            funcs, before = getattr(self.app, attr).get(None, []), self.handlers[kind].get(None, ())
+            funcs[:] = [f if f in before else guarded(f, plugin, f"{kind} {f.__name__}", failures,
+                                                        fallback=FALLBACKS[kind]) for f in funcs]
         for kind, attr in TEMPLATE_HELPERS.items():
             helpers = getattr(self.app.jinja_env, attr)
             for name, value in list(helpers.items()):
