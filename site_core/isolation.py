@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 INTERVAL = 60.0  # seconds between two reports of the same failure
 
@@ -54,6 +55,17 @@ def guarded(function: Callable, plugin: str, where: str, failures: FailureLog, *
         except Exception as error:
             failures.report(plugin, where, error)
             return fallback(*args, **kwargs)
+    return call
+
+
+def returning_response(function: Callable) -> Callable:
+    """An ``after_request`` function that must hand the response on (a wrong return is its error)."""
+    @functools.wraps(function)
+    def call(response):
+        result = function(response)
+        if not isinstance(result, Response):
+            raise TypeError(f"after_request must return the response, got {type(result).__name__}")
+        return result
     return call
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import click
 from flask import Flask
 
-from .isolation import FALLBACKS, FailureLog, guarded
+from .isolation import FALLBACKS, FailureLog, guarded, returning_response
 
 REQUEST_HOOKS = {  # registration kind -> the Flask attribute holding it
     "before_request": "before_request_funcs",
@@ -57,7 +57,7 @@ class Registrations:
         return self._handler("template_filter", function, name)
 
     def _handler(self, kind: str, function: Callable, name: str | None = None) -> Callable:
-        self.handlers.append((kind, function, name))
+        self.handlers.append((kind, returning_response(function) if kind == "after_request" else function, name))
         return function
 
     def check(self, app: Flask) -> None:
@@ -120,7 +120,8 @@ class AppChanges:
         """Put each request hook and template helper added since the snapshot in an error boundary."""
         for kind, attr in REQUEST_HOOKS.items():
             funcs, before = getattr(self.app, attr).get(None, []), self.handlers[kind].get(None, ())
-            funcs[:] = [f if f in before else guarded(f, plugin, f"{kind} {f.__name__}", failures,
+            check = returning_response if kind == "after_request" else (lambda f: f)
+            funcs[:] = [f if f in before else guarded(check(f), plugin, f"{kind} {f.__name__}", failures,
                                                         fallback=FALLBACKS[kind]) for f in funcs]
         for kind, attr in TEMPLATE_HELPERS.items():
             helpers = getattr(self.app.jinja_env, attr)
