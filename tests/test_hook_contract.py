@@ -99,3 +99,100 @@ def test_page_views_are_reported_only_for_real_reader_views(install_plugin, site
     client.get("/bai-viet/tin-mot")
     views = [json.loads(l) for l in log.read_text().splitlines() if '"site_page_view"' in l]
     assert [(v["path"], v["article"]) for v in views] == [("/", None), ("/bai-viet/tin-mot", "tin-mot")]
+
+
+# --- the plugin API: what plugins may import, and nothing around it ---------------------------
+
+ROOT = Path(__file__).parents[1]
+PLUGIN_PACKAGES = sorted(p for p in [*ROOT.glob("plugins/*/site_*"), *ROOT.glob("examples/*/site_*")]
+                         if (p / "__init__.py").is_file())
+PROXIES = {"current_app", "g", "request", "plugin", "page"}  # objects a plugin gets from the core
+DOCUMENTED_PRIVATE = {"_get_current_object"}  # Werkzeug's documented way to unwrap a proxy
+
+
+def public_names(module_name: str) -> set[str]:
+    import importlib
+
+    from site_core.api import PUBLIC_MODULES
+
+    names = set(importlib.import_module(module_name).__all__)
+    if module_name == "site_core":  # public modules may be imported from the package too
+        names |= {m.rpartition(".")[2] for m in PUBLIC_MODULES if m.startswith("site_core.")}
+    return names
+
+
+def api_violations(path: Path) -> list[str]:
+    """Each use of site_core outside its documented surface in one source file."""
+    import ast
+
+    from site_core.api import PUBLIC_MODULES
+
+    allowed_modules = set(PUBLIC_MODULES) - {"site_core.testing"}  # the kit is for tests, not packages
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    found, imported = [], set()
+    where = lambda node: f"{path}:{node.lineno}"  # noqa: E731
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "site_core":
+            if node.module not in allowed_modules:
+                found.append(f"{where(node)}: imports from {node.module}, not a public module")
+                continue
+            for alias in node.names:
+                imported.add(alias.asname or alias.name)
+                if alias.name not in public_names(node.module):
+                    found.append(f"{where(node)}: {node.module}.{alias.name} is not in the plugin API")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "site_core" and alias.name not in allowed_modules:
+                    found.append(f"{where(node)}: imports {alias.name}, not a public module")
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+                and node.value.attr == "extensions" and isinstance(node.slice, ast.Constant) \
+                and str(node.slice.value).startswith("site_core"):
+            found.append(f"{where(node)}: reaches into the core's app.extensions[{node.slice.value!r}]")
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__") \
+                and isinstance(node.value, ast.Name) and node.attr not in DOCUMENTED_PRIVATE \
+                and (node.value.id in imported or node.value.id in PROXIES):
+            found.append(f"{where(node)}: private attribute {node.value.id}.{node.attr}")
+    return found
+
+
+def test_the_built_ins_and_the_example_use_only_the_documented_plugin_api():
+    assert len(PLUGIN_PACKAGES) == 4, PLUGIN_PACKAGES
+    violations = [v for package in PLUGIN_PACKAGES for path in sorted(package.rglob("*.py"))
+                  for v in api_violations(path)]
+    assert violations == []
+
+
+def test_the_api_check_catches_internals_and_reach_arounds(tmp_path):
+    source = tmp_path / "sneaky.py"
+    source.write_text(
+        "from flask import current_app\n"
+        "from site_core.security import error_page\n"
+        "from site_core import plugins\n"
+        "from site_core.api import db, plugin_of\n"
+        "import site_core.widgets\n"
+        "registry = current_app.extensions['site_core.plugins']\n"
+        "db._private\n", encoding="utf-8")
+    found = "\n".join(api_violations(source))
+    for expected in ("sneaky.py:2: imports from site_core.security", "site_core.plugins is not in the plugin API",
+                     "sneaky.py:5: imports site_core.widgets", "app.extensions['site_core.plugins']",
+                     "private attribute db._private"):
+        assert expected in found
+
+
+def test_every_public_name_is_documented_in_the_plugin_api_guide():
+    import site_core.api
+    import site_core.reading
+
+    text = (ROOT / "docs" / "plugin-api.md").read_text(encoding="utf-8")
+    for module in (site_core.api, site_core.reading):
+        for name in module.__all__:
+            assert f"`{name}" in text, f"{module.__name__}.{name} is not in docs/plugin-api.md"
+
+
+def test_the_core_names_no_plugin():
+    names = {ep.name for ep in __import__("importlib.metadata").metadata.entry_points(group="site_core.plugins")}
+    for path in sorted((ROOT / "site_core").rglob("*.py")):
+        if "demo" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not [n for n in names if re.search(rf"\b{n}\b", text)], path
