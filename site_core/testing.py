@@ -42,6 +42,9 @@ database: then every app gets a schema of its own, dropped afterwards.
 Tables are made as ``flask init-db`` makes them (Alembic migrations, then
 ``create_all`` for tables no migration owns).
 
+``PluginError`` (a plugin failed to load) and ``SettingError`` (an admin's
+setting is wrong) are here too, for ``pytest.raises``.
+
 A Hypothesis profile ``ci`` (modest example counts, no deadline) is
 registered: ``pytest --hypothesis-profile=ci``.
 """
@@ -56,6 +59,11 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+
+from .plugins import PluginError
+from .settings import SettingError
+
+__all__ = ["PluginError", "SettingError", "page_numbers", "form_token", "postgres_reachable", "scratch_schema"]
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

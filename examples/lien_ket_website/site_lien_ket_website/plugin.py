@@ -1,6 +1,8 @@
 """The plugin: the links (a setting), the widget, a page, a click counter and its command."""
 from urllib.parse import urlsplit
 
+from flask import request
+
 from site_core.api import Setting, Widget, hookimpl
 
 from . import clicks
@@ -38,11 +40,18 @@ def site_widgets(plugin):
     return [Widget(
         title=plugin.settings["title"],
         template="lien_ket_website/widget.html",
-        context=lambda page: {"links": page.settings["links"]},
+        context=links_unless_on_own_page,
         position=plugin.settings["position"],
         cache_seconds=3600,  # the links change only when the config does
-        cache_key=lambda page: "all",
+        cache_key=lambda page: request.blueprint == page.plugin.name,  # its own page or any other
     )]
+
+
+def links_unless_on_own_page(page):
+    """The widget's context; None (no widget) on the plugin's own page, which lists the links already."""
+    if request.blueprint == page.plugin.name:
+        return None
+    return {"links": page.settings["links"]}
 
 
 @hookimpl
