@@ -196,3 +196,41 @@ def test_the_core_names_no_plugin():
             continue
         text = path.read_text(encoding="utf-8")
         assert not [n for n in names if re.search(rf"\b{n}\b", text)], path
+
+
+# --- the built-ins share one set of conventions -----------------------------------------------
+
+BUILT_INS = ["visit_counter", "survey_poll", "related_news"]
+
+
+def test_each_built_in_has_one_cli_group_named_after_it(site_app_factory):
+    import click
+
+    app = site_app_factory({"PLUGINS": {"enabled": BUILT_INS}})
+    for name in BUILT_INS:
+        group = app.cli.commands[name]
+        assert isinstance(group, click.Group) and group.list_commands(None)
+        assert app.test_cli_runner().invoke(args=[name, "--help"]).exit_code == 0
+
+
+def test_secure_cookies_follow_one_setting_for_every_plugin(site_app_factory):
+    """``SESSION_COOKIE_SECURE`` alone (no ``SITE_HTTPS``) makes plugins' cookies Secure and ``__Host-``."""
+    from flask import Response
+
+    from site_core.api import read_cookie, set_cookie
+
+    app = site_app_factory({"SESSION_COOKIE_SECURE": True, "PLUGINS": {"enabled": ["visit_counter"]}})
+    counted = app.test_client().get("/", headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"})
+    cookie = counted.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-visit_counter=") and "Secure" in cookie and "HttpOnly" in cookie
+    with app.test_request_context("/", headers={"Cookie": "__Host-widget_x=abc"}):
+        response = Response()
+        set_cookie(response, "widget_x", "v", max_age=60)
+        assert response.headers["Set-Cookie"].startswith("__Host-widget_x=v") and "Secure" in response.headers["Set-Cookie"]
+        assert read_cookie("widget_x") == "abc"
+    plain = site_app_factory({})
+    with plain.test_request_context("/", headers={"Cookie": "widget_x=abc"}):
+        response = Response()
+        set_cookie(response, "widget_x", "v", max_age=60)
+        assert response.headers["Set-Cookie"].startswith("widget_x=v") and "Secure" not in response.headers["Set-Cookie"]
+        assert read_cookie("widget_x") == "abc"
