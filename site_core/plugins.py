@@ -111,15 +111,19 @@ class Plugins:
         return None
 
     def call_each(self, hook: str, **kwargs):
-        """Call an event hook through pluggy; yields ``(plugin, result)`` for each answer.
+        """Call an event hook through pluggy; yields ``(plugin, result)`` per implementation that ran.
 
         Each implementation runs in its own error boundary (see :meth:`_boundary`):
-        one that raises is logged (rate-limited) and gives no answer.
+        one that raises is logged (rate-limited) and gives no answer. For a
+        ``firstresult`` hook only the first non-None answer comes back.
         """
         yield from getattr(self.manager.hook, hook)(**kwargs, plugin=None)
 
-    def _boundary(self, plugin: Plugin, hook: str, impl: pluggy.HookImpl):
-        """Wrap ``impl`` for pluggy: isolated, given its own ``plugin``, answering ``(plugin, result)``."""
+    def _boundary(self, plugin: Plugin, hook: str, impl: pluggy.HookImpl, firstresult: bool):
+        """Wrap ``impl`` for pluggy: isolated, given its own ``plugin``, answering ``(plugin, result)``.
+
+        A ``None`` result stays ``None`` for a ``firstresult`` hook, so pluggy goes on to the next.
+        """
         function, names = impl.function, impl.argnames
 
         def call(*args):
@@ -131,7 +135,7 @@ class Plugins:
             except Exception as error:
                 self.failures.report(plugin.name, hook, error)
                 return None
-            return None if result is None else (plugin, result)
+            return None if result is None and firstresult else (plugin, result)
         return call
 
     def isolate(self, plugin: Plugin) -> None:
@@ -139,9 +143,10 @@ class Plugins:
         for caller in self.manager.get_hookcallers(plugin.module) or ():
             if caller.name in SETUP_HOOKS:
                 continue
+            firstresult = bool(caller.spec and caller.spec.opts.get("firstresult"))
             for impl in caller.get_hookimpls():
                 if impl.plugin_name == plugin.name:
-                    impl.function = self._boundary(plugin, caller.name, impl)
+                    impl.function = self._boundary(plugin, caller.name, impl, firstresult)
 
     def describe(self) -> list[dict]:
         return [self.installed[name].describe() for name in sorted(self.installed)]

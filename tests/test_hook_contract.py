@@ -20,8 +20,8 @@ def record(name, **details):
         handle.write(json.dumps({"hook": name, **details}) + "\\n")
 
 @hookimpl
-def site_plugin_settings():
-    record("site_plugin_settings")
+def site_plugin_settings(plugin):
+    record("site_plugin_settings", plugin=plugin.name)
     return {"greeting": "xin chào"}
 
 @hookimpl
@@ -76,6 +76,7 @@ def test_every_hookspec_is_called_by_the_core(install_plugin, site_app_factory, 
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     assert sorted({c["hook"] for c in calls}) == SPECS
     assert {"hook": "site_setup", "greeting": "xin chào"} in calls
+    assert {"hook": "site_plugin_settings", "plugin": "recorder"} in calls
     assert {"hook": "site_article_changed", "slug": "tin-thu-nghiem", "change": "published"} in calls
     assert {"hook": "site_page_view", "path": "/bai-viet/tin-thu-nghiem", "article": "tin-thu-nghiem"} in calls
 

@@ -303,7 +303,7 @@ def test_enable_and_disable_edit_the_config_file_keeping_comments(install_plugin
     assert result.exit_code != 0 and "not installed" in result.output
 
 
-def test_a_plugin_registers_cli_commands_on_the_app(install_plugin, site_app_factory):
+def test_a_plugin_written_before_1_0_still_registers_cli_commands_on_the_app_with_a_warning(install_plugin, site_app_factory):
     install_plugin("tools", '''
 import click
 from site_core import hookimpl
@@ -314,7 +314,8 @@ def site_setup(app):
     def hello():
         click.echo("xin chào")
 ''')
-    app = site_app_factory({"PLUGINS": {"enabled": ["tools"]}})
+    with pytest.warns(DeprecationWarning, match="registered CLI command 'tools-hello' on the app directly"):
+        app = site_app_factory({"PLUGINS": {"enabled": ["tools"]}})
     assert app.test_cli_runner().invoke(args=["tools-hello"]).output == "xin chào\n"
 
 
