@@ -117,7 +117,11 @@ class Plugins:
         one that raises is logged (rate-limited) and gives no answer. For a
         ``firstresult`` hook only the first non-None answer comes back.
         """
-        yield from getattr(self.manager.hook, hook)(**kwargs, plugin=None)
+        caller = getattr(self.manager.hook, hook)
+        answers = caller(**kwargs, plugin=None)
+        if _firstresult(caller):
+            answers = () if answers is None else (answers,)
+        yield from answers
 
     def _boundary(self, plugin: Plugin, hook: str, impl: pluggy.HookImpl, firstresult: bool):
         """Wrap ``impl`` for pluggy: isolated, given its own ``plugin``, answering ``(plugin, result)``.
@@ -143,13 +147,16 @@ class Plugins:
         for caller in self.manager.get_hookcallers(plugin.module) or ():
             if caller.name in SETUP_HOOKS:
                 continue
-            firstresult = bool(caller.spec and caller.spec.opts.get("firstresult"))
             for impl in caller.get_hookimpls():
                 if impl.plugin_name == plugin.name:
-                    impl.function = self._boundary(plugin, caller.name, impl, firstresult)
+                    impl.function = self._boundary(plugin, caller.name, impl, _firstresult(caller))
 
     def describe(self) -> list[dict]:
         return [self.installed[name].describe() for name in sorted(self.installed)]
+
+
+def _firstresult(caller: pluggy.HookCaller) -> bool:
+    return bool(caller.spec and caller.spec.opts.get("firstresult"))
 
 
 def get(app: Flask | None = None) -> Plugins:

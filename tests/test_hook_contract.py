@@ -235,3 +235,26 @@ def test_secure_cookies_follow_one_setting_for_every_plugin(site_app_factory):
         set_cookie(response, "widget_x", "v", max_age=60)
         assert response.headers["Set-Cookie"].startswith("widget_x=v") and "Secure" not in response.headers["Set-Cookie"]
         assert read_cookie("widget_x") == "abc"
+
+
+def test_a_firstresult_hook_added_in_a_minor_release_stops_at_the_first_answer():
+    """How a 1.x hook such as "which plugin answers this URL" would be called."""
+    import types
+
+    import pluggy
+
+    from site_core import hookimpl
+    from site_core.plugins import Plugin, Plugins
+
+    spec = pluggy.HookspecMarker("site_core")
+    future = types.SimpleNamespace(site_answer=spec(firstresult=True)(lambda question, plugin: None))
+    registry = Plugins()
+    registry.manager.add_hookspecs(future)
+    answers = {"silent": lambda question: None, "broken": lambda question: 1 / 0,
+               "first": lambda question, plugin: f"{plugin.name}: {question}", "second": lambda question: "late"}
+    for name in ["second", "first", "broken", "silent"]:  # pluggy calls the last registered first
+        module = types.SimpleNamespace(site_answer=hookimpl(answers[name]))
+        registry.manager.register(module, name=name)
+        registry.isolate(Plugin(name, name, "1", name, module=module))
+    assert [(p.name, answer) for p, answer in registry.call_each("site_answer", question="42?")] == [
+        ("first", "first: 42?")]
