@@ -8,6 +8,10 @@ its own tables (so a widget's query stays one query):
     ``title``, ``summary``, ``body_html`` (sanitised), ``author``,
     ``category_id``, ``published_at``, ``updated_at`` (aware UTC datetimes).
     :func:`is_public` keeps those whose time has come.
+``articles``
+    Every article, drafts too: the same columns and ``status``. For a
+    lookup by id whose public filter must stay outside it (a ``LATERAL``
+    probe); filter with :func:`is_public`, which then checks the status.
 ``article_tags``
     ``article_id``, ``name``, ``slug``: the tags of published articles.
 ``categories``
@@ -27,12 +31,12 @@ from .content import plain_text
 
 _articles = Article.__table__
 
-published_articles = (
-    sa.select(_articles.c.id, _articles.c.slug, _articles.c.title, _articles.c.summary, _articles.c.body_html,
-              _articles.c.author, _articles.c.category_id, _articles.c.published_at, _articles.c.updated_at)
-    .where(_articles.c.status == "published")
-    .subquery("published_articles")
-)
+_COLUMNS = [_articles.c[name] for name in ("id", "slug", "title", "summary", "body_html", "author",
+                                             "category_id", "published_at", "updated_at")]
+
+published_articles = sa.select(*_COLUMNS).where(_articles.c.status == "published").subquery("published_articles")
+
+articles = sa.select(*_COLUMNS, _articles.c.status).subquery("articles")
 
 article_tags = (
     sa.select(_links.c.article_id, Tag.__table__.c.name, Tag.__table__.c.slug)
@@ -46,9 +50,10 @@ categories = sa.select(Category.__table__.c.id, Category.__table__.c.name, Categ
     "categories")
 
 
-def is_public(now: dt.datetime | sa.ColumnElement, articles=published_articles) -> sa.ColumnElement[bool]:
-    """The condition "public at ``now``" on ``articles`` (``published_articles`` or an alias of it)."""
-    return articles.c.published_at <= now
+def is_public(now: dt.datetime | sa.ColumnElement, rows=published_articles) -> sa.ColumnElement[bool]:
+    """The condition "public at ``now``" on ``rows`` (``published_articles``, ``articles``, or built on them)."""
+    condition = rows.c.published_at <= now
+    return sa.and_(rows.c.status == "published", condition) if "status" in rows.c else condition
 
 
-__all__ = ["published_articles", "article_tags", "categories", "is_public", "plain_text"]
+__all__ = ["published_articles", "articles", "article_tags", "categories", "is_public", "plain_text"]

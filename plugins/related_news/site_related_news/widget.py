@@ -16,11 +16,11 @@ import sqlalchemy as sa
 
 from site_core import clock
 from site_core.api import Page, db
-from site_core.reading import is_public, published_articles
+from site_core.reading import articles, is_public
 
 from .models import Neighbour
 
-ARTICLES = published_articles
+ARTICLES = articles  # drafts too: the public filter stays outside the lookup by id
 NEIGHBOURS = Neighbour.__table__
 
 
@@ -60,7 +60,7 @@ def related_query(count: int, stored: int, dialect: str = "sqlite") -> sa.Select
     listed = (sa.select(NEIGHBOURS.c.neighbour_id, NEIGHBOURS.c.rank, NEIGHBOURS.c.fallback)
               .where(NEIGHBOURS.c.article_id == sa.bindparam("article_id"))
               .order_by(NEIGHBOURS.c.rank).limit(stored).subquery("listed"))
-    columns = (ARTICLES.c.id, ARTICLES.c.slug, ARTICLES.c.title, ARTICLES.c.published_at)
+    columns = (ARTICLES.c.id, ARTICLES.c.slug, ARTICLES.c.title, ARTICLES.c.published_at, ARTICLES.c.status)
     if dialect == "postgresql":
         # by id alone, LIMIT 1: a primary-key probe per listed row, never flattened into a join
         # (the public filter stays outside, where no other index of articles can serve it)
