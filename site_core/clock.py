@@ -13,6 +13,9 @@ from flask import current_app
 UTC = dt.timezone.utc
 _KEY = "site_core.clock"
 
+__all__ = ["UTC", "now", "freeze", "site_zone", "as_utc", "local", "local_date", "today", "week_start",
+           "month_start", "day_bounds", "gmt_label", "posted_at"]
+
 
 def now() -> dt.datetime:
     """The current instant, time-zone aware, in UTC."""

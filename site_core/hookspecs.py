@@ -3,46 +3,69 @@
 A plugin is a module (or object) found through the ``site_core.plugins``
 entry point group; the entry point's name is the plugin's name. It
 implements any of the hooks below, marked with ``@site_core.hookimpl``.
-Every hook may take ``plugin``, a :class:`site_core.plugins.Plugin` holding
-the plugin's name, validated settings, blueprint and logger; pluggy passes
-only the arguments an implementation names.
+Every hook may take ``plugin``, the calling plugin's own
+:class:`site_core.plugins.Plugin` (its name, settings, blueprint, logger and
+the registrar of ``site_setup``); pluggy passes only the arguments an
+implementation names, so a hook may take any subset of its arguments.
 
-The core calls each plugin's implementation on its own, inside its own
-error boundary: one plugin raising never stops another.
+Set-up hooks (the first four) are called once per plugin, in order; an
+exception fails that plugin and leaves nothing of it live. Event hooks are
+called through pluggy (``tryfirst``/``trylast`` order them), each plugin's
+implementation in its own error boundary: one plugin raising never stops
+another. Hook wrappers are refused. New hooks arrive in minor releases.
 """
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
 import pluggy
+
+if TYPE_CHECKING:
+    from flask import Flask, Request, Response
+
+    from .plugins import Plugin
+    from .settings import Setting
+    from .widgets import Widget
 
 hookspec = pluggy.HookspecMarker("site_core")
 
 
 @hookspec
-def site_plugin_settings():
+def site_plugin_settings(plugin: Plugin) -> Mapping[str, Any | Setting]:
     """Declare the plugin's settings and their defaults.
 
     Called once at start-up, before :func:`site_setup`, for enabled plugins
-    only. Return a mapping of setting name to default value, or to a
-    :class:`site_core.Setting` for choices and bounds; the type of each
-    default is the type admins must use. ``[PLUGINS.NAME]`` in the config
-    overrides them; an unknown key or a wrong type stops start-up with an
-    error naming the plugin and the key. The validated values are
-    ``plugin.settings``.
+    only (``plugin.settings`` is still empty). Return a mapping of setting
+    name to default value, or to a :class:`site_core.Setting` for choices
+    and bounds; the type of each default is the type admins must use. A
+    default outside its own choices or bounds fails the plugin.
+    ``[PLUGINS.NAME]`` in the config overrides them; an unknown key or a
+    wrong type stops start-up with an error naming the plugin and the key.
+    The validated values are ``plugin.settings``.
     """
 
 
 @hookspec
-def site_setup(app, plugin):
-    """Set the plugin up on ``app``, once, when the app is created.
+def site_setup(app: Flask, plugin: Plugin) -> None:
+    """Set the plugin up, once, when the app is created.
 
     Add routes to ``plugin.blueprint`` (mounted at ``/NAME``, its templates
-    and ``static/`` folder beside the plugin's module), CLI commands to
-    ``app.cli``, request handlers, and import the plugin's models so that
-    ``flask init-db`` creates their tables. Return value ignored. An
-    exception marks the plugin as failed; the site starts without it.
+    and ``static/`` folder beside the plugin's module); declare CLI commands
+    with ``plugin.add_command``, request hooks with
+    ``plugin.before_request``/``after_request``/``teardown_request`` and
+    template helpers with ``plugin.template_global``/``template_filter``;
+    import the plugin's models so that ``flask init-db`` creates their
+    tables. ``app`` is for reading its config. All of it is applied only
+    after the plugin's whole set-up succeeded. An exception marks the
+    plugin as failed, leaves nothing of it live, and the site starts
+    without it. Registering on ``app`` directly still works through 1.x
+    (with a ``DeprecationWarning``). Return value ignored.
     """
 
 
 @hookspec
-def site_widgets(plugin):
+def site_widgets(plugin: Plugin) -> Iterable[Widget]:
     """Return the sidebar widgets this plugin provides.
 
     Called once after :func:`site_setup`. Return an iterable of
@@ -53,18 +76,19 @@ def site_widgets(plugin):
 
 
 @hookspec
-def site_assets(plugin):
+def site_assets(plugin: Plugin) -> Iterable[str]:
     """Return the static files this plugin adds to every reader page.
 
     Called once after :func:`site_setup`. Return an iterable of file names
-    inside the plugin's ``static/`` folder; ``.css`` files become
+    inside the plugin's ``static/`` folder (a name that is not there fails
+    the plugin: check a wheel's package data); ``.css`` files become
     ``<link rel="stylesheet">`` in the head and ``.js`` files ``<script
     defer>`` at the end of the page. Pages must work without the scripts.
     """
 
 
 @hookspec
-def site_page_view(request, response, article, plugin):
+def site_page_view(request: Request, response: Response, article: Any | None, plugin: Plugin) -> None:
     """A reader viewed a page.
 
     Called after each successful (200) ``GET`` of a reader page (home,
@@ -77,7 +101,7 @@ def site_page_view(request, response, article, plugin):
 
 
 @hookspec
-def site_article_changed(article, change, plugin):
+def site_article_changed(article: Any, change: str, plugin: Plugin) -> None:
     """An article was published, updated or deleted.
 
     Called after the change is committed. ``change`` is ``"published"``
@@ -88,7 +112,7 @@ def site_article_changed(article, change, plugin):
 
 
 @hookspec
-def site_demo_data(app, plugin):
+def site_demo_data(app: Flask, plugin: Plugin) -> str | None:
     """Add this plugin's demo data; called by ``flask load-demo``.
 
     Called inside an app context after the core's demo articles exist.

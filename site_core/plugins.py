@@ -4,7 +4,15 @@ Plugins are found through the ``site_core.plugins`` entry point group; only
 enabled ones are imported. Each app has its own pluggy manager (in
 ``app.extensions``), so two apps in one process never share plugins. A
 plugin that fails to import or set up is logged and left out, unless
-``PLUGINS_STRICT`` is on.
+``PLUGINS_STRICT`` is on; what it declared is applied to the app only after
+its whole set-up succeeded (:mod:`site_core.registration`).
+
+Set-up hooks ask one plugin about itself and are called per plugin. Event
+hooks (:data:`SETUP_HOOKS` excepted) are called through pluggy's own hook
+calling, so ``tryfirst``/``trylast`` order them and a ``firstresult`` spec
+stops at the first answer; each implementation runs in its own error
+boundary. Hook wrappers could stop other plugins' implementations, so they
+are refused when the plugin loads.
 """
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ import logging
 import os
 import re
 import traceback
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -23,11 +32,15 @@ from flask import Blueprint, Flask, current_app
 
 from . import hookspecs
 from .config import ConfigError
-from .settings import resolve
+from .isolation import FailureLog
+from .registration import AppChanges, Registrations
+from .settings import declare, resolve
 
 GROUP = "site_core.plugins"
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*\Z")
 DEFAULT_POSITION = 100
+API_VERSION = "1.0"  # the plugin API this core provides (docs/plugin-api.md: versioning)
+SETUP_HOOKS = ("site_plugin_settings", "site_setup", "site_widgets", "site_assets")
 log = logging.getLogger("site_core.plugins")
 
 
@@ -35,9 +48,13 @@ class PluginError(RuntimeError):
     """A plugin could not be loaded and ``PLUGINS_STRICT`` is on."""
 
 
-@dataclass
-class Plugin:
-    """One installed plugin as the app sees it; passed to hooks as ``plugin``."""
+@dataclass(eq=False)
+class Plugin(Registrations):
+    """One installed plugin as the app sees it; passed to hooks as ``plugin``.
+
+    In ``site_setup`` it is also where the plugin declares what it adds to
+    the app (:class:`site_core.registration.Registrations`).
+    """
 
     name: str
     distribution: str
@@ -51,6 +68,9 @@ class Plugin:
     hooks: list = field(default_factory=list)
     widgets: list = field(default_factory=list)
     assets: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        Registrations.__init__(self)
 
     @property
     def logger(self) -> logging.Logger:
@@ -76,13 +96,14 @@ class Plugins:
         self.manager.add_hookspecs(hookspecs)
         self.installed: dict[str, Plugin] = {}
         self.order: list[str] = []  # enabled plugins, sidebar order
+        self.failures = FailureLog()  # plugin code failing while serving
 
     @property
     def enabled(self) -> list[Plugin]:
         return [self.installed[name] for name in self.order]
 
     def call(self, plugin: Plugin, hook: str, **kwargs):
-        """Call one plugin's implementation of ``hook`` (None if it has none)."""
+        """Call one plugin's own implementation of a set-up hook (None if it has none)."""
         for impl in getattr(self.manager.hook, hook).get_hookimpls():
             if impl.plugin_name == plugin.name:
                 kwargs["plugin"] = plugin
@@ -90,20 +111,52 @@ class Plugins:
         return None
 
     def call_each(self, hook: str, **kwargs):
-        """Call ``hook`` on every enabled plugin, each in its own error boundary.
+        """Call an event hook through pluggy; yields ``(plugin, result)`` per implementation that ran.
 
-        Yields ``(plugin, result)``; a plugin that raises is logged and skipped.
+        Each implementation runs in its own error boundary (see :meth:`_boundary`):
+        one that raises is logged (rate-limited) and gives no answer. For a
+        ``firstresult`` hook only the first non-None answer comes back.
         """
-        for plugin in self.enabled:
-            if hook not in plugin.hooks:
-                continue
+        caller = getattr(self.manager.hook, hook)
+        answers = caller(**kwargs, plugin=None)
+        if _firstresult(caller):
+            answers = () if answers is None else (answers,)
+        yield from answers
+
+    def _boundary(self, plugin: Plugin, hook: str, impl: pluggy.HookImpl, firstresult: bool):
+        """Wrap ``impl`` for pluggy: isolated, given its own ``plugin``, answering ``(plugin, result)``.
+
+        A ``None`` result stays ``None`` for a ``firstresult`` hook, so pluggy goes on to the next.
+        """
+        function, names = impl.function, impl.argnames
+
+        def call(*args):
+            values = dict(zip(names, args))
+            if "plugin" in values:
+                values["plugin"] = plugin
             try:
-                yield plugin, self.call(plugin, hook, **kwargs)
-            except Exception:
-                plugin.logger.exception("plugin %s failed in %s", plugin.name, hook)
+                result = function(**values)
+            except Exception as error:
+                self.failures.report(plugin.name, hook, error)
+                return None
+            return None if result is None and firstresult else (plugin, result)
+        return call
+
+    def isolate(self, plugin: Plugin) -> None:
+        """Put each of the plugin's event-hook implementations in its error boundary."""
+        for caller in self.manager.get_hookcallers(plugin.module) or ():
+            if caller.name in SETUP_HOOKS:
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.plugin_name == plugin.name:
+                    impl.function = self._boundary(plugin, caller.name, impl, _firstresult(caller))
 
     def describe(self) -> list[dict]:
         return [self.installed[name].describe() for name in sorted(self.installed)]
+
+
+def _firstresult(caller: pluggy.HookCaller) -> bool:
+    return bool(caller.spec and caller.spec.opts.get("firstresult"))
 
 
 def get(app: Flask | None = None) -> Plugins:
@@ -201,28 +254,86 @@ def _enable(app: Flask, plugins: Plugins, plugin: Plugin, ep, given: Mapping) ->
     plugin.hooks = sorted(h.name for h in plugins.manager.get_hookcallers(module) or ())
     try:
         plugins.manager.check_pending()
-    except pluggy.PluginValidationError as error:
-        _fail(plugin, f"unknown hook: {error}", error)
+        _check_api_version(plugin)
+        _check_hook_options(plugins, plugin)
+    except Exception as error:
+        reason = f"unknown hook: {error}" if isinstance(error, pluggy.PluginValidationError) else str(error)
+        _fail(plugin, reason, error)
         plugins.manager.unregister(name=plugin.name)
         return
     try:
-        declared = plugins.call(plugin, "site_plugin_settings") or {}
+        declared = declare(plugin.name, plugins.call(plugin, "site_plugin_settings") or {})
     except Exception as error:
         _fail(plugin, f"settings failed: {_short(error)}", error)
         plugins.manager.unregister(name=plugin.name)
         return
     plugin.settings = resolve(plugin.name, declared, given)  # a bad value stops start-up
     plugin.blueprint = _blueprint(plugin, module)
+    changes = AppChanges(app)
     try:
         plugins.call(plugin, "site_setup", app=app)
         plugin.widgets = _widgets(plugins, plugin)
-        plugin.assets = list(plugins.call(plugin, "site_assets") or ())
+        plugin.assets = _assets(plugins, plugin)
+        plugin.check(app)
         app.register_blueprint(plugin.blueprint)
     except Exception as error:
+        changes.undo()
         _fail(plugin, f"setup failed: {_short(error)}", error)
         plugins.manager.unregister(name=plugin.name)
         return
+    legacy = changes.added()
+    if legacy:
+        warnings.warn(f"plugin {plugin.name}: site_setup registered {', '.join(legacy)} on the app directly; "
+                      "declare them on plugin instead (plugin.add_command, plugin.after_request, ...)",
+                      DeprecationWarning, stacklevel=2)
+        changes.guard(plugin.name, plugins.failures)
+    plugin.apply(app, plugin.name, plugins.failures)
+    plugins.isolate(plugin)
     plugin.status = "enabled"
+
+
+def _check_api_version(plugin: Plugin) -> None:
+    """The plugin's ``SITE_CORE_API`` ("MAJOR.MINOR") must be one this core provides."""
+    wanted = getattr(plugin.module, "SITE_CORE_API", None)
+    if wanted is None:
+        warnings.warn(f"plugin {plugin.name} does not declare the plugin API it needs: "
+                      f'add SITE_CORE_API = "{API_VERSION}" to {plugin.entry_point}', DeprecationWarning, stacklevel=2)
+        return
+    have = tuple(map(int, API_VERSION.split(".")))
+    match = re.fullmatch(r"(\d+)\.(\d+)", str(wanted))
+    if not match:
+        raise ValueError(f'SITE_CORE_API must be "MAJOR.MINOR", got {wanted!r}')
+    major, minor = int(match[1]), int(match[2])
+    if major != have[0] or minor > have[1]:
+        raise ValueError(f"needs plugin API {wanted}; this site_core provides {API_VERSION} "
+                         f"(compatible: {have[0]}.0 to {API_VERSION})")
+
+
+def _check_hook_options(plugins: Plugins, plugin: Plugin) -> None:
+    """Refuse what the core would otherwise ignore: wrappers, and ordering of set-up hooks."""
+    for caller in plugins.manager.get_hookcallers(plugin.module) or ():
+        for impl in caller.get_hookimpls():
+            if impl.plugin_name != plugin.name:
+                continue
+            if impl.hookwrapper or impl.wrapper:
+                raise ValueError(f"{caller.name}: hook wrappers are not supported (each plugin's "
+                                 "implementation runs in its own error boundary)")
+            if caller.name in SETUP_HOOKS and (impl.tryfirst or impl.trylast):
+                raise ValueError(f"{caller.name}: tryfirst/trylast have no effect on a set-up hook "
+                                 "(it is called once per plugin); order widgets with position")
+
+
+def _assets(plugins: Plugins, plugin: Plugin) -> list[str]:
+    """The plugin's page assets, each checked to exist (a wheel may lack its static files)."""
+    assets = [str(name) for name in plugins.call(plugin, "site_assets") or ()]
+    folder = Path(plugin.blueprint.static_folder) if plugin.blueprint.static_folder else None
+    for name in assets:
+        if folder is None:
+            raise FileNotFoundError(f"asset {name!r} listed but the plugin has no static/ folder "
+                                    "(a wheel built without static/* in its package data?)")
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"asset {name!r} not found in {folder}")
+    return assets
 
 
 def _widgets(plugins: Plugins, plugin: Plugin) -> list:

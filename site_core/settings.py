@@ -45,9 +45,22 @@ def _type_name(kind: type) -> str:
             list: "a list", tuple: "a list", dict: "a table"}.get(kind, kind.__name__)
 
 
-def resolve(plugin: str, declared: Mapping[str, Any], given: Mapping[str, Any]) -> dict:
-    """Merge the admin's ``given`` values over ``declared`` defaults, checking each."""
+def declare(plugin: str, declared: Mapping[str, Any]) -> dict[str, Setting]:
+    """The plugin's declared settings, each default checked against its own declaration.
+
+    A default outside its own choices or bounds is the plugin's bug: ``ValueError``.
+    """
     specs = {k: v if isinstance(v, Setting) else Setting(v) for k, v in declared.items()}
+    for key, spec in specs.items():
+        try:
+            spec.check(plugin, key, spec.default)
+        except SettingError as error:
+            raise ValueError(f"the declared default of {key!r} breaks its own declaration: {error}") from None
+    return specs
+
+
+def resolve(plugin: str, specs: Mapping[str, Setting], given: Mapping[str, Any]) -> dict:
+    """Merge the admin's ``given`` values over the declared defaults, checking each."""
     unknown = sorted(set(given) - set(specs))
     if unknown:
         known = ", ".join(sorted(specs)) or "none"

@@ -8,6 +8,12 @@ Fixtures:
 ``site_app``
     An app built by ``create_app`` with ``TESTING`` on, CSRF on, a temporary
     database with every table created, and ``site_config`` on top.
+    Plugins load strictly (``PLUGINS_STRICT``): a plugin that fails to load
+    fails the test with its reason. Only the plugins the config names are
+    enabled (``{"PLUGINS": {"enabled": ["my_widget"]}}``); a config without
+    ``PLUGINS`` enables none, so an unrelated plugin installed in the same
+    environment cannot break your tests. ``{"PLUGINS": {}}`` enables every
+    installed plugin, as on a site.
 ``site_client``
     ``site_app.test_client()``.
 ``site_app_factory``
@@ -15,14 +21,17 @@ Fixtures:
     several apps (``instance``: the instance folder, e.g. holding a theme).
 ``render_widget``
     ``render_widget(name, article=None, app=None) -> str``: one widget's
-    HTML, rendered alone (as the sidebar would, with its error boundary).
+    HTML, rendered alone (as the sidebar would, with its error boundary);
+    ``LookupError`` saying why when the app has no such widget (not
+    installed, not enabled, failed to load, or its plugin names it
+    differently).
 ``make_article``
     ``make_article(app, title=..., **fields) -> Article``: saved, committed,
     and announced to plugins like an import.
 ``pg_url``
     The URL of a scratch PostgreSQL schema; skips when no server answers.
 
-Helpers for reading pages the way DESIGN.md's markup contract allows:
+Helpers for reading pages by the markup the site promises (``data-*``):
 ``page_numbers(html, "data-period", "data-count")`` -> ``{"today": 3, …}``
 (also ``data-option``/``data-votes``), and ``form_token(html)``, the CSRF
 token of the first form.
@@ -32,6 +41,9 @@ The database is SQLite in a temporary folder unless ``--site-database-url``
 database: then every app gets a schema of its own, dropped afterwards.
 Tables are made as ``flask init-db`` makes them (Alembic migrations, then
 ``create_all`` for tables no migration owns).
+
+``PluginError`` (a plugin failed to load) and ``SettingError`` (an admin's
+setting is wrong) are here too, for ``pytest.raises``.
 
 A Hypothesis profile ``ci`` (modest example counts, no deadline) is
 registered: ``pytest --hypothesis-profile=ci``.
@@ -47,6 +59,11 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+
+from .plugins import PluginError
+from .settings import SettingError
+
+__all__ = ["PluginError", "SettingError", "page_numbers", "form_token", "postgres_reachable", "scratch_schema"]
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -147,7 +164,7 @@ def site_app_factory(tmp_path, site_database_url):
             else:
                 config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / f'site-{len(apps)}.db'}"
         settings = {"TESTING": True, "SECRET_KEY": "x" * 32, "WTF_CSRF_ENABLED": True,
-                    "CACHE_TYPE": "SimpleCache", **config}
+                    "CACHE_TYPE": "SimpleCache", "PLUGINS_STRICT": True, "PLUGINS": {"enabled": []}, **config}
         instance = instance or tmp_path / f"instance-{len(apps)}"
         instance.mkdir(parents=True, exist_ok=True)
         previous = os.environ.get("SITE_INSTANCE_PATH")
@@ -195,9 +212,26 @@ def render_widget(site_app):
                 for widget in plugin.widgets:
                     if widget.name == name:
                         return str(_render_isolated(widget, Page(article, plugin)))
-        raise LookupError(f"no enabled widget named {name!r}")
+        raise LookupError(f"no widget {name!r} in this app: {missing_widget(app, name)}")
 
     return render
+
+
+def missing_widget(app, name: str) -> str:
+    """Why ``app`` shows no widget ``name``."""
+    from site_core import plugins
+
+    registry = plugins.get(app)
+    owner = registry.installed.get(name) or next(
+        (p for n, p in registry.installed.items() if name.startswith(n + "_")), None)
+    if owner is None:
+        return f"no plugin {name!r} is installed (installed: {', '.join(sorted(registry.installed)) or 'none'})"
+    if owner.status == "failed":
+        return f"plugin {owner.name!r} failed to load: {owner.error}"
+    if owner.status != "enabled":
+        return (f"plugin {owner.name!r} is installed but not enabled in this test: name it, "
+                f'e.g. site_config = {{"PLUGINS": {{"enabled": ["{owner.name}"]}}}}')
+    return f"plugin {owner.name!r} provides {[w.name for w in owner.widgets] or 'no widget'}"
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ every later query). Render times go to ``Server-Timing``.
 """
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,7 +19,6 @@ from . import plugins as plugin_registry
 from .cache import cache
 from .db import db
 
-log = logging.getLogger("site_core.widgets")
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,8 @@ class Widget:
     When ``context`` or ``render`` returns ``None`` the widget is left out of
     this page (e.g. "related news" on the home page).
     ``cache_seconds`` > 0 caches the rendered fragment per ``cache_key(page)``
-    (default: the article's id).
+    (default: the article's id); :meth:`forget` drops cached fragments when
+    the data behind them changes.
     """
 
     title: str
@@ -67,8 +66,16 @@ class Widget:
         return replace(self, name=name)
 
     def cache_id(self, page: Page) -> str:
-        key = self.cache_key(page) if self.cache_key else getattr(page.article, "id", None)
+        return self._cache_id(self.cache_key(page) if self.cache_key else getattr(page.article, "id", None))
+
+    def _cache_id(self, key: Hashable) -> str:
         return f"widget:{self.name}:{key}"
+
+    def forget(self, keys: Iterable[Hashable]) -> None:
+        """Drop the cached fragments of these cache keys (article ids by default), in every worker."""
+        ids = [self._cache_id(key) for key in keys]
+        if ids:
+            cache.delete_many(*ids)
 
 
 def render_sidebar(article=None) -> Markup:
@@ -94,19 +101,28 @@ def _render_cached(widget: Widget, page: Page) -> Markup:
     if widget.cache_seconds <= 0:
         return _render_isolated(widget, page)
     key = widget.cache_id(page)
-    html = cache.get(key)
+    html = _cache_call(page, "cache read", cache.get, key)
     if html is None:
         html = _render_isolated(widget, page)
         if html and "data-widget-error" not in html:  # never cache a failure or "nothing yet"
-            cache.set(key, str(html), timeout=widget.cache_seconds)
+            _cache_call(page, "cache write", cache.set, key, str(html), timeout=widget.cache_seconds)
     return Markup(html)
+
+
+def _cache_call(page: Page, where: str, method, *args, **kwargs):
+    """A cache read or write that may fail (a bad key, the cache server down): the page renders uncached."""
+    try:
+        return method(*args, **kwargs)
+    except Exception as error:
+        plugin_registry.get().failures.report(page.plugin.name, where, error)
+        return None
 
 
 def _render_isolated(widget: Widget, page: Page) -> Markup:
     try:
         body = _render_body(widget, page)
-    except Exception:
-        log.exception("widget %s (plugin %s) failed to render", widget.name, page.plugin.name)
+    except Exception as error:
+        plugin_registry.get().failures.report(page.plugin.name, f"widget {widget.name}", error)
         # Widgets write in transactions of their own, so the session holds only
         # reads: rolling it back undoes the failed widget's work and clears an
         # aborted PostgreSQL transaction, so later queries in the request work.
@@ -157,7 +173,7 @@ def page_assets() -> tuple[list[str], list[str]]:
 
 
 def publish_internals() -> bool:
-    """Whether versions and timings may be shown (see DESIGN.md: introspection)."""
+    """Whether versions and timings may be shown (``DEBUG``, ``TESTING`` or ``PLUGINS_INTROSPECTION``)."""
     app = current_app
     return bool(app.debug or app.testing or app.config["PLUGINS_INTROSPECTION"])
 

@@ -1,6 +1,8 @@
 """The plugin system, through real entry points: what admins and widget authors see."""
 import logging
+import re
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,9 @@ from site_core import Widget, hookimpl
 def site_widgets(plugin):
     return [Widget(title="{title}", render=lambda page: "{text}", position={position})]
 '''
+
+
+LENIENT = {"PLUGINS_STRICT": False}  # failures are left out and reported, as on a site
 
 
 def widget_plugin(install_plugin, name, title=None, text=None, position=100, **kwargs):
@@ -79,7 +84,7 @@ def test_a_plugin_named_in_config_but_not_installed_stops_startup_listing_instal
 def test_a_plugin_broken_at_import_is_left_out_and_reported(install_plugin, site_app_factory, caplog):
     install_plugin("broken", "raise RuntimeError('boom at import')", distribution="fake-broken-dist")
     widget_plugin(install_plugin, "alpha")
-    app = site_app_factory({"PLUGINS": {"enabled": ["broken", "alpha"]}})
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["broken", "alpha"]}})
     assert app.test_client().get("/").status_code == 200
     assert sidebar_order(app.test_client().get("/").get_data(as_text=True)) == ["alpha"]
     record = next(r for r in caplog.records if "broken" in r.getMessage())
@@ -91,7 +96,7 @@ def test_a_plugin_broken_at_import_is_left_out_and_reported(install_plugin, site
 @pytest.mark.parametrize("code", ["import no_such_module_xyz", "def (:\n"])
 def test_import_and_syntax_errors_are_isolated_too(install_plugin, site_app_factory, code):
     install_plugin("broken", code)
-    app = site_app_factory({"PLUGINS": {"enabled": ["broken"]}})
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["broken"]}})
     assert app.test_client().get("/").status_code == 200
 
 
@@ -114,7 +119,7 @@ def site_widgets():
     return [Widget(title="Shaky", render=lambda page: "x")]
 ''')
     widget_plugin(install_plugin, "alpha")
-    app = site_app_factory({"PLUGINS": {"enabled": ["shaky", "alpha"]}})
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["shaky", "alpha"]}})
     assert sidebar_order(app.test_client().get("/").get_data(as_text=True)) == ["alpha"]
     assert "setup failed: ValueError: cannot reach the partner API" in app.test_cli_runner().invoke(args=["plugins"]).output
     assert any("shaky" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
@@ -128,7 +133,7 @@ from site_core import hookimpl
 def site_widget(plugin):
     return []
 ''')
-    app = site_app_factory({"PLUGINS": {"enabled": ["typo"]}})
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["typo"]}})
     output = app.test_cli_runner().invoke(args=["plugins"]).output
     assert "unknown hook" in output and "site_widget" in output
 
@@ -199,7 +204,7 @@ def site_widgets():
 def test_two_distributions_claiming_one_name_are_rejected(install_plugin, site_app_factory, caplog):
     widget_plugin(install_plugin, "twin", distribution="fake-twin-one")
     widget_plugin(install_plugin, "twin", distribution="fake-twin-two")
-    app = site_app_factory({"PLUGINS": {"enabled": ["twin"]}})
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["twin"]}})
     assert "twin" not in sidebar_order(app.test_client().get("/").get_data(as_text=True))
     assert any("several distributions" in r.getMessage() for r in caplog.records)
 
@@ -254,7 +259,7 @@ def test_plugins_command_lists_enabled_disabled_and_failed(install_plugin, site_
     widget_plugin(install_plugin, "alpha", version="2.3.1")
     widget_plugin(install_plugin, "beta")
     install_plugin("broken", "raise RuntimeError('x')")
-    app = site_app_factory({"PLUGINS": {"enabled": ["alpha", "broken"]}})
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["alpha", "broken"]}})
     lines = {line.split()[0]: line for line in app.test_cli_runner().invoke(args=["plugins"]).output.splitlines()}
     assert "2.3.1" in lines["alpha"] and "fake-alpha" in lines["alpha"] and " enabled " in lines["alpha"]
     assert "site_widgets" in lines["alpha"]
@@ -298,7 +303,7 @@ def test_enable_and_disable_edit_the_config_file_keeping_comments(install_plugin
     assert result.exit_code != 0 and "not installed" in result.output
 
 
-def test_a_plugin_registers_cli_commands_on_the_app(install_plugin, site_app_factory):
+def test_a_plugin_written_before_1_0_still_registers_cli_commands_on_the_app_with_a_warning(install_plugin, site_app_factory):
     install_plugin("tools", '''
 import click
 from site_core import hookimpl
@@ -309,7 +314,8 @@ def site_setup(app):
     def hello():
         click.echo("xin chào")
 ''')
-    app = site_app_factory({"PLUGINS": {"enabled": ["tools"]}})
+    with pytest.warns(DeprecationWarning, match="registered CLI command 'tools-hello' on the app directly"):
+        app = site_app_factory({"PLUGINS": {"enabled": ["tools"]}})
     assert app.test_cli_runner().invoke(args=["tools-hello"]).output == "xin chào\n"
 
 
@@ -339,3 +345,282 @@ def site_assets():
     (theme / "templates" / "themed" / "widget.html").write_text("<p>{{ n }} from the site theme</p>")
     themed = site_app_factory({"PLUGINS": {"enabled": ["themed"]}}, instance=theme)
     assert "3 from the site theme" in themed.test_client().get("/").get_data(as_text=True)
+
+
+# --- registration that cannot half-happen -----------------------------------------------------
+
+REGISTERS_EVERYTHING_THEN_FAILS = '''
+import click
+from site_core.api import hookimpl
+
+SITE_CORE_API = "1.0"
+
+def stamp(response):
+    response.headers["X-Half"] = "live"
+    return response
+
+def boom():
+    raise RuntimeError("a half-registered hook ran")
+
+@hookimpl
+def site_setup(app, plugin):
+    plugin.blueprint.add_url_rule("/page", "page", lambda: "half")
+    if {legacy}:
+        app.after_request(stamp)
+        app.before_request(boom)
+        app.teardown_request(lambda error: boom())
+        app.cli.add_command(click.Command("half-cmd", callback=lambda: click.echo("half")))
+        app.add_template_global(lambda: "half", "half_global")
+        app.add_template_filter(lambda v: "half", "half_filter")
+    else:
+        plugin.after_request(stamp)
+        plugin.before_request(boom)
+        plugin.teardown_request(lambda error: boom())
+        plugin.add_command(click.Command("half-cmd", callback=lambda: click.echo("half")))
+        plugin.template_global(lambda: "half", "half_global")
+        plugin.template_filter(lambda v: "half", "half_filter")
+    raise RuntimeError("set-up failed after registering")
+'''
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["declared", "registered-on-app"])
+def test_a_plugin_that_fails_after_registering_every_kind_leaves_nothing_live(install_plugin, site_app_factory, legacy):
+    install_plugin("half", REGISTERS_EVERYTHING_THEN_FAILS.format(legacy=legacy))
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["half"]}})
+    client = app.test_client()
+    home = client.get("/")
+    assert home.status_code == 200 and "X-Half" not in home.headers
+    assert client.get("/half/page").status_code == 404
+    assert client.get("/static/site.css").status_code == 200
+    assert "half-cmd" not in app.cli.commands
+    assert "No such command" in app.test_cli_runner().invoke(args=["half-cmd"]).output
+    assert "half_global" not in app.jinja_env.globals and "half_filter" not in app.jinja_env.filters
+    assert "setup failed: RuntimeError: set-up failed after registering" in \
+        app.test_cli_runner().invoke(args=["plugins"]).output
+
+
+def test_what_a_plugin_declares_is_live_once_its_set_up_succeeded(install_plugin, site_app_factory):
+    install_plugin("whole", '''
+import click
+from site_core.api import Widget, hookimpl
+
+SITE_CORE_API = "1.0"
+
+def mark(response):
+    response.headers["X-Whole"] = "yes"
+    return response
+
+@hookimpl
+def site_setup(plugin):
+    plugin.blueprint.add_url_rule("/page", "page", lambda: "whole page")
+    plugin.after_request(mark)
+    plugin.add_command(click.Command("whole-cmd", callback=lambda: click.echo("whole")))
+    plugin.template_filter(lambda text: text.upper(), "shout")
+
+@hookimpl
+def site_widgets():
+    return [Widget(title="Whole", template="whole/widget.html")]
+''', templates={"whole/widget.html": "{{ 'xin chào' | shout }}"})
+    app = site_app_factory({"PLUGINS": {"enabled": ["whole"]}})
+    client = app.test_client()
+    home = client.get("/")
+    assert home.headers["X-Whole"] == "yes" and "XIN CHÀO" in home.get_data(as_text=True)
+    assert client.get("/whole/page").data == b"whole page"
+    assert app.test_cli_runner().invoke(args=["whole-cmd"]).output == "whole\n"
+
+
+def test_a_plugin_may_not_take_a_name_the_core_uses(install_plugin, site_app_factory):
+    install_plugin("grabby", '''
+import click
+from site_core.api import hookimpl
+
+@hookimpl
+def site_setup(plugin):
+    plugin.add_command(click.Command("init-db", callback=lambda: click.echo("mine now")))
+''')
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["grabby"]}})
+    assert "CLI command 'init-db' already exists" in app.test_cli_runner().invoke(args=["plugins"]).output
+    assert "mine now" not in app.test_cli_runner().invoke(args=["init-db"]).output
+
+
+# --- isolation while serving ------------------------------------------------------------------
+
+FAILS_ON_EVERY_REQUEST = '''
+from site_core.api import Widget, hookimpl
+
+def explode(*args):
+    raise ZeroDivisionError("plugin bug")
+
+@hookimpl
+def site_setup(plugin):
+    plugin.before_request(explode)
+    plugin.after_request(explode)
+    plugin.after_request(lambda response: None)  # forgets to hand the response on
+    plugin.template_global(explode, "explode")
+
+@hookimpl
+def site_widgets():
+    return [Widget(title="Uses a helper", template="flaky/widget.html")]
+'''
+
+
+def test_request_hooks_and_helpers_that_raise_never_fail_a_page_and_are_logged_once_a_minute(
+        install_plugin, site_app_factory, make_article, caplog):
+    from site_core import plugins
+
+    install_plugin("flaky", FAILS_ON_EVERY_REQUEST, templates={"flaky/widget.html": "<p>{{ explode() }}</p>"})
+    app = site_app_factory({"PLUGINS": {"enabled": ["flaky"]}})
+    now = [1000.0]
+    plugins.get(app).failures.clock = lambda: now[0]
+    article = make_article(app, title="Tin vẫn hiện")
+    client = app.test_client()
+    for _ in range(5):
+        assert client.get("/").status_code == 200
+    assert client.get(f"/bai-viet/{article.slug}").status_code == 200
+    assert client.get("/khong-co-trang-nay").status_code == 404
+    assert client.get("/static/site.css").status_code == 200
+    reports = [r for r in caplog.records if "after_request explode" in r.getMessage()]
+    assert len(reports) == 1 and reports[0].exc_info  # the first, with its traceback
+    now[0] += 61
+    client.get("/")
+    reports = [r for r in caplog.records if "after_request explode" in r.getMessage()]
+    assert len(reports) == 2 and not reports[1].exc_info
+    assert "8 times in the last 61 s" in reports[1].getMessage()
+
+
+def test_an_event_hook_that_raises_does_not_stop_the_others(install_plugin, site_app_factory, tmp_path, monkeypatch):
+    monkeypatch.setenv("VIEWS_LOG", str(tmp_path / "views"))
+    install_plugin("first", '''
+from site_core.api import hookimpl
+
+@hookimpl(tryfirst=True)
+def site_page_view():
+    raise RuntimeError("first fails")
+''')
+    for name, order in (("late", "trylast=True"), ("early", "tryfirst=True")):
+        install_plugin(name, f'''
+import os
+from site_core.api import hookimpl
+
+@hookimpl({order})
+def site_page_view(plugin):
+    with open(os.environ["VIEWS_LOG"], "a") as log:
+        log.write(plugin.name + "\\n")
+''')
+    app = site_app_factory({"PLUGINS": {"enabled": ["late", "first", "early"]}})
+    assert app.test_client().get("/").status_code == 200
+    assert (tmp_path / "views").read_text().split() == ["early", "late"]
+
+
+def test_a_hook_wrapper_is_refused_with_a_clear_reason(install_plugin, site_app_factory):
+    install_plugin("wrapping", '''
+from site_core.api import hookimpl
+
+@hookimpl(wrapper=True)
+def site_page_view():
+    return (yield)
+''')
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["wrapping"]}})
+    assert "site_page_view: hook wrappers are not supported" in app.test_cli_runner().invoke(args=["plugins"]).output
+    assert app.test_client().get("/").status_code == 200
+
+
+# --- assets checked at set-up -----------------------------------------------------------------
+
+@pytest.mark.parametrize("static, reason", [
+    (None, "asset 'missing.css' listed but the plugin has no static/ folder"),
+    ({"other.css": ""}, "asset 'missing.css' not found in"),
+])
+def test_a_listed_asset_that_is_not_there_fails_the_plugin_and_pages_still_answer(
+        install_plugin, site_app_factory, make_article, static, reason):
+    install_plugin("packaged", '''
+from site_core.api import Widget, hookimpl
+
+@hookimpl
+def site_widgets():
+    return [Widget(title="Packaged", render=lambda page: "x")]
+
+@hookimpl
+def site_assets():
+    return ["missing.css"]
+''', static=static)
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["packaged"]}})
+    article = make_article(app, title="Trang vẫn chạy")
+    client = app.test_client()
+    for path, status in (("/", 200), (f"/bai-viet/{article.slug}", 200), ("/khong-co", 404)):
+        response = client.get(path)
+        assert response.status_code == status and "Content-Security-Policy" in response.headers
+    assert reason in app.test_cli_runner().invoke(args=["plugins"]).output
+
+
+# --- the API version --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("declared, reason", [
+    ('"2.0"', "needs plugin API 2.0; this site_core provides 1.0"),
+    ('"1.99"', "needs plugin API 1.99; this site_core provides 1.0"),
+    ('"one"', 'SITE_CORE_API must be "MAJOR.MINOR"'),
+])
+def test_a_plugin_needing_another_api_version_fails_with_the_reason(install_plugin, site_app_factory, declared, reason):
+    module = widget_plugin(install_plugin, "future")
+    path = next(Path(p) for p in sys.path if (Path(p) / module).is_dir()) / module / "__init__.py"
+    path.write_text(f"SITE_CORE_API = {declared}\n" + path.read_text(), encoding="utf-8")
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["future"]}})
+    assert reason in app.test_cli_runner().invoke(args=["plugins"]).output
+    assert "future" not in sidebar_order(app.test_client().get("/").get_data(as_text=True))
+
+
+def test_a_plugin_declaring_this_api_loads_and_one_declaring_none_loads_with_a_warning(install_plugin, site_app_factory):
+    install_plugin("current", WIDGET.format(title="Now", text="now", position=1).replace(
+        "from site_core", 'SITE_CORE_API = "1.0"\nfrom site_core', 1))
+    widget_plugin(install_plugin, "older")
+    with pytest.warns(DeprecationWarning, match='plugin older does not declare .* SITE_CORE_API = "1.0"'):
+        app = site_app_factory({"PLUGINS": {"enabled": ["current", "older"]}})
+    assert sidebar_order(app.test_client().get("/").get_data(as_text=True)) == ["current", "older"]
+
+
+# --- setting defaults -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("declaration, reason", [
+    ("Setting(0, minimum=1)", "declared default of 'count' breaks its own declaration: .* at least 1"),
+    ("Setting(50, maximum=20)", "declared default of 'count' breaks its own declaration: .* at most 20"),
+    ('Setting("push", choices=("server", "beacon"))', "declared default of 'count' .* one of 'server', 'beacon'"),
+])
+def test_a_default_that_breaks_its_own_declaration_fails_the_plugin(install_plugin, site_app_factory, declaration, reason):
+    install_plugin("selfish", f'''
+from site_core.api import Setting, Widget, hookimpl
+
+@hookimpl
+def site_plugin_settings():
+    return {{"count": {declaration}}}
+
+@hookimpl
+def site_widgets(plugin):
+    return [Widget(title="Selfish", render=lambda page: str(page.settings["count"]))]
+''')
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["selfish"]}})
+    output = app.test_cli_runner().invoke(args=["plugins"]).output
+    assert re.search("settings failed: ValueError: the " + reason, output), output
+    assert "selfish" not in sidebar_order(app.test_client().get("/").get_data(as_text=True))
+
+
+# --- the test kit -----------------------------------------------------------------------------
+
+def test_the_kit_loads_strictly_and_enables_only_what_a_test_names(install_plugin, site_app_factory, render_widget):
+    install_plugin("broken", "raise RuntimeError('unrelated breakage')")
+    widget_plugin(install_plugin, "mine")
+    app = site_app_factory({"PLUGINS": {"enabled": ["mine"]}})  # the broken one is installed, not named
+    assert 'data-widget="mine"' in render_widget("mine", app=app)
+    with pytest.raises(PluginError, match="broken: import failed: RuntimeError: unrelated breakage"):
+        site_app_factory({"PLUGINS": {"enabled": ["mine", "broken"]}})
+    nothing_named = site_app_factory({})
+    with pytest.raises(LookupError, match=r"plugin 'mine' is installed but not enabled in this test"):
+        render_widget("mine", app=nothing_named)
+    with pytest.raises(LookupError, match=r"no plugin 'nope' is installed \(installed: .*mine"):
+        render_widget("nope", app=app)
+
+
+def test_render_widget_says_why_a_plugin_that_failed_has_no_widget(install_plugin, site_app_factory, render_widget):
+    install_plugin("broken", "raise RuntimeError('boom at import')")
+    app = site_app_factory({**LENIENT, "PLUGINS": {"enabled": ["broken"]}})
+    with pytest.raises(LookupError, match="plugin 'broken' failed to load: import failed: RuntimeError: boom at import"):
+        render_widget("broken", app=app)

@@ -1,7 +1,13 @@
-"""The plugin: one setting (the links), one widget, checked at start-up."""
+"""The plugin: the links (a setting), the widget, a page, a click counter and its command."""
 from urllib.parse import urlsplit
 
-from site_core import Setting, Widget, hookimpl
+from flask import request
+
+from site_core.api import Setting, Widget, hookimpl
+
+from . import clicks
+
+SITE_CORE_API = "1.0"  # the plugin API this plugin is written for
 
 DEFAULT_LINKS = [
     {"title": "Cổng thông tin điện tử Chính phủ", "url": "https://chinhphu.vn"},
@@ -26,6 +32,7 @@ def site_setup(plugin):
             raise ValueError(f"links[{number}] must be a table with exactly title and url")
         if urlsplit(link["url"]).scheme not in ("http", "https"):
             raise ValueError(f"links[{number}].url must start with https:// or http://: {link['url']!r}")
+    clicks.register(plugin)
 
 
 @hookimpl
@@ -33,8 +40,20 @@ def site_widgets(plugin):
     return [Widget(
         title=plugin.settings["title"],
         template="lien_ket_website/widget.html",
-        context=lambda page: {"links": page.settings["links"]},
+        context=links_unless_on_own_page,
         position=plugin.settings["position"],
         cache_seconds=3600,  # the links change only when the config does
-        cache_key=lambda page: "all",
+        cache_key=lambda page: request.blueprint == page.plugin.name,  # its own page or any other
     )]
+
+
+def links_unless_on_own_page(page):
+    """The widget's context; None (no widget) on the plugin's own page, which lists the links already."""
+    if request.blueprint == page.plugin.name:
+        return None
+    return {"links": page.settings["links"]}
+
+
+@hookimpl
+def site_assets():
+    return ["lien_ket_website.css"]

@@ -1,33 +1,25 @@
 """Forgetting cached widget fragments when the lists behind them change.
 
-The core caches a widget's HTML per article (``widget:NAME:ARTICLE_ID``)
-when ``cache_seconds`` > 0. After a sync, the fragments of every article
-whose list was recomputed are dropped (with Redis, for every worker).
+The core caches the widget's HTML per article when ``cache_seconds`` > 0.
+After a sync, the fragments of every article whose list was recomputed are
+dropped (with Redis, for every worker) through :meth:`site_core.api.Widget.forget`.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from site_core.cache import cache
+import sqlalchemy as sa
 
-WIDGET = "related_news"
-
-
-def key(article_id) -> str:
-    return f"widget:{WIDGET}:{article_id}"
+from site_core.api import db
+from site_core.reading import published_articles
 
 
-def forget(article_ids: Iterable[int]) -> None:
-    keys = [key(a) for a in article_ids]
-    if keys:
-        cache.delete_many(*keys)
+def forget(plugin, article_ids: Iterable[int]) -> None:
+    ids = list(article_ids)
+    for widget in plugin.widgets:
+        widget.forget(ids)
 
 
-def forget_all() -> None:
+def forget_all(plugin) -> None:
     """After a rebuild: every article's fragment."""
-    import sqlalchemy as sa
-
-    from site_core.articles import Article
-    from site_core.db import db
-
-    forget(db.session.scalars(sa.select(Article.id)))
+    forget(plugin, db.session.scalars(sa.select(published_articles.c.id)))

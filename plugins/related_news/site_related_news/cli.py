@@ -5,8 +5,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from site_core.articles import Article
-from site_core.db import db
+from site_core.api import db
+from site_core.reading import published_articles as articles
 
 from . import caching
 from .index import Config, read_state, rebuild
@@ -28,7 +28,7 @@ def make_group(plugin) -> AppGroup:
             return click.progressbar(length=length, label=label, show_pos=True, show_eta=True)
 
         report = rebuild(config, progress)
-        caching.forget_all()
+        caching.forget_all(plugin)
         click.echo(f"{report.articles} articles indexed, {report.lists} lists "
                    f"({report.fallback_lists} fallback: latest in category), "
                    f"{report.terms} terms, {report.seconds:.1f} s")
@@ -53,12 +53,13 @@ def make_group(plugin) -> AppGroup:
     @click.argument("slug")
     def show_command(slug):
         """Print the stored list of the article SLUG, with scores."""
-        article = db.session.scalar(sa.select(Article).where(Article.slug == slug))
+        article = db.session.execute(sa.select(articles.c.id, articles.c.title)
+                                     .where(articles.c.slug == slug)).first()
         if article is None:
             raise click.ClickException(f"no article with slug {slug!r}")
         rows = db.session.execute(
-            sa.select(Neighbour.rank, Neighbour.score, Neighbour.fallback, Article.slug, Article.title)
-            .join(Article, Article.id == Neighbour.neighbour_id)
+            sa.select(Neighbour.rank, Neighbour.score, Neighbour.fallback, articles.c.slug, articles.c.title)
+            .join(articles, articles.c.id == Neighbour.neighbour_id)
             .where(Neighbour.article_id == article.id).order_by(Neighbour.rank)).all()
         click.echo(article.title)
         if not rows:

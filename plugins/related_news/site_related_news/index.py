@@ -31,16 +31,15 @@ import numpy as np
 import sqlalchemy as sa
 
 from site_core import clock
-from site_core.articles import Article, Category, Tag, article_tags
-from site_core.content import plain_text
-from site_core.db import db, write_transaction
+from site_core.api import db, write_transaction
+from site_core.reading import article_tags, categories, plain_text, published_articles
 
 from .models import IndexedArticle, Neighbour, State, Term
 from .scoring import ArticleText, Corpus, Doc, Params, Terms, analyse, index_all, make_doc, tag_hashes, vector
 from .text import Analyzer
 from .widget import stored_size
 
-ARTICLES = Article.__table__
+ARTICLES = published_articles
 DOCUMENTS = IndexedArticle.__table__
 TERMS = Term.__table__
 NEIGHBOURS = Neighbour.__table__
@@ -78,7 +77,7 @@ class Config:
 
 @dataclass
 class Source:
-    """One article as read from the core's tables."""
+    """One published article as read from the core's read model."""
 
     id: int
     title: str
@@ -95,7 +94,7 @@ class Source:
 def read_published(connection, ids: Iterable[int] | None = None) -> Iterator[Source]:
     """Published articles (future-dated included), by id; only ``ids`` if given."""
     query = sa.select(ARTICLES.c.id, ARTICLES.c.title, ARTICLES.c.body_html, ARTICLES.c.category_id,
-                      ARTICLES.c.published_at).where(ARTICLES.c.status == "published").order_by(ARTICLES.c.id)
+                      ARTICLES.c.published_at).order_by(ARTICLES.c.id)
     chunks = [None] if ids is None else [list(c) for c in _chunks(sorted(set(ids)))]
     for chunk in chunks:
         rows = connection.execute(query if chunk is None else query.where(ARTICLES.c.id.in_(chunk))).all()
@@ -106,8 +105,7 @@ def read_published(connection, ids: Iterable[int] | None = None) -> Iterator[Sou
 
 
 def _tags(connection, ids: list[int] | None) -> dict[int, list[str]]:
-    tags = Tag.__table__
-    query = sa.select(article_tags.c.article_id, tags.c.name).join(tags, tags.c.id == article_tags.c.tag_id)
+    query = sa.select(article_tags.c.article_id, article_tags.c.name)
     if ids is not None:
         query = query.where(article_tags.c.article_id.in_(ids))
     found: dict[int, list[str]] = {}
@@ -121,8 +119,7 @@ def excluded_category_ids(connection, names: Iterable[str], analyzer: Analyzer) 
     wanted = {analyzer.tag(n) for n in names if n.strip()}
     if not wanted:
         return set()
-    table = Category.__table__
-    rows = connection.execute(sa.select(table.c.id, table.c.name, table.c.slug))
+    rows = connection.execute(sa.select(categories))
     return {row.id for row in rows if analyzer.tag(row.name) in wanted or analyzer.tag(row.slug) in wanted}
 
 
@@ -261,7 +258,7 @@ def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
                 connection.exec_driver_sql(f"ANALYZE {table.name}")
     with db.engine.connect() as connection:
         changed = set(connection.scalars(sa.select(ARTICLES.c.id).where(ARTICLES.c.updated_at > started)))
-        published = sa.select(ARTICLES.c.id).where(ARTICLES.c.status == "published")
+        published = sa.select(ARTICLES.c.id)
         changed |= set(connection.scalars(sa.select(DOCUMENTS.c.article_id)
                                           .where(DOCUMENTS.c.article_id.not_in(published))))
     for article_id in sorted(changed):  # edited or deleted while we computed

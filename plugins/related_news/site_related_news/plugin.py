@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from site_core import Setting, Widget, hookimpl
+from site_core.api import Setting, Widget, hookimpl
 
 from . import caching, widget
 from .index import Config, rebuild, sync
 from .scoring import Params
 
+SITE_CORE_API = "1.0"  # the plugin API this plugin is written for
 TITLE = "Tin liên quan"
 
 
@@ -37,14 +38,16 @@ def site_plugin_settings():
 
 
 @hookimpl
-def site_setup(app, plugin):
+def site_setup(plugin):
     from . import models  # noqa: F401  (init-db creates the tables)
     from .cli import make_group
 
     for name in plugin.settings["exclude_categories"]:
         if not isinstance(name, str):
             raise ValueError(f"exclude_categories must be a list of category names, got {name!r}")
-    app.cli.add_command(make_group(plugin))
+    group = make_group(plugin)
+    plugin.add_command(group, plugin.name)
+    plugin.add_command(group)  # `flask related`, kept through 1.x
 
 
 @hookimpl
@@ -67,13 +70,13 @@ def site_assets():
 def site_article_changed(article, change, plugin):
     """Update the stored lists this change touches (see :func:`.index.sync`)."""
     changed = sync(_article_id(article), Config.from_settings(plugin.settings))
-    caching.forget(changed)
+    caching.forget(plugin, changed)
 
 
 @hookimpl
 def site_demo_data(app, plugin):
     report = rebuild(Config.from_settings(plugin.settings))
-    caching.forget_all()
+    caching.forget_all(plugin)
     return f"{report.lists} danh sách tin liên quan cho {report.articles} bài viết"
 
 

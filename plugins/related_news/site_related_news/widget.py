@@ -15,13 +15,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from site_core import clock
-from site_core.articles import Article
-from site_core.db import db
-from site_core.widgets import Page
+from site_core.api import Page, db
+from site_core.reading import articles, is_public
 
 from .models import Neighbour
 
-ARTICLES = Article.__table__
+ARTICLES = articles  # drafts too: the public filter stays outside the lookup by id
 NEIGHBOURS = Neighbour.__table__
 
 
@@ -74,7 +73,7 @@ def related_query(count: int, stored: int, dialect: str = "sqlite") -> sa.Select
     return (
         sa.select(article.c.id, article.c.slug, article.c.title, article.c.published_at, listed.c.fallback)
         .select_from(joined)
-        .where(article.c.status == "published", article.c.published_at <= sa.bindparam("now"))
+        .where(is_public(sa.bindparam("now"), article))
         .order_by(listed.c.rank)
         .limit(count)
     )

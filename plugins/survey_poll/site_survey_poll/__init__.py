@@ -2,11 +2,10 @@
 
 The plugin's hooks are in :mod:`site_survey_poll.plugin` (the entry point).
 """
-NAME = "survey_poll"
 
 
 def settings() -> dict:
-    """This app's validated ``[PLUGINS.survey_poll]`` settings."""
-    from site_core import plugins
+    """This plugin's validated settings in the current app (``[PLUGINS.<its name>]``)."""
+    from site_core.api import plugin_of
 
-    return plugins.get().installed[NAME].settings
+    return plugin_of(__name__).settings

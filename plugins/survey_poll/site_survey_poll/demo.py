@@ -13,7 +13,7 @@ import random
 import sqlalchemy as sa
 
 from site_core import clock
-from site_core.db import db, write_transaction
+from site_core.api import db, write_transaction
 
 from . import results as poll_results
 from .models import Poll, choices, options, votes

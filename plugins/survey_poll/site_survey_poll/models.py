@@ -13,7 +13,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from site_core.db import UTCDateTime, db
+from site_core.api import UTCDateTime, db
 
 OPEN, CLOSED = "open", "closed"
 

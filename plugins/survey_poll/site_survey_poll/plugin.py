@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from flask import request
 
-from site_core import Setting, Widget, clock, hookimpl
+from site_core import clock
+from site_core.api import Setting, Widget, hookimpl
 
-from . import NAME, cli, demo, polls, results as poll_results, views
+from . import cli, demo, polls, results as poll_results, views
+
+
+SITE_CORE_API = "1.0"  # the plugin API this plugin is written for
 
 
 @hookimpl
@@ -25,11 +29,12 @@ def site_plugin_settings():
 
 
 @hookimpl
-def site_setup(app, plugin):
+def site_setup(plugin):
     from . import models  # noqa: F401  (the tables, for init-db)
 
     views.register(plugin.blueprint)
-    app.cli.add_command(cli.poll)
+    plugin.add_command(cli.poll, plugin.name)
+    plugin.add_command(cli.poll)  # `flask poll`, kept through 1.x
 
 
 @hookimpl
@@ -54,7 +59,7 @@ def widget_context(page):
     Left out on the poll's own pages (they show the poll already) and when
     there is no open poll (or the pinned one does not exist).
     """
-    if request.blueprint == NAME:
+    if request.blueprint == page.plugin.name:
         return None
     settings = page.settings
     poll_id = polls.current_poll_id(settings["pinned_poll"])

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from site_core import clock
-from site_core.cache import cache
-from site_core.db import db, write_transaction
+from site_core.api import db, plugin_cache, write_transaction
 
 from . import results as poll_results, settings
 from .models import CLOSED, OPEN, Option, Poll, polls, rate
@@ -38,7 +37,8 @@ def state(poll, now: dt.datetime) -> str:
 
 
 CURRENT_SECONDS = 30  # how long the list of polls not closed by an admin is reused (per cache)
-CURRENT_KEY = "survey_poll:not_closed"
+CURRENT_KEY = "not_closed"
+cache = plugin_cache(__name__)
 
 
 def current_poll_id(pinned: int = 0) -> int | None:

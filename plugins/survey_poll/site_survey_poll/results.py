@@ -1,6 +1,6 @@
 """Results: counts, percentages that add up to 100, and their cache.
 
-Results are read once and cached per poll (``site_core.cache``) for
+Results are read once and cached per poll (the shared cache, :func:`site_core.api.plugin_cache`) for
 ``results_cache_seconds``; a vote deletes its poll's entry, so the voter
 sees their vote counted at once.
 """
@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from site_core.cache import cache
-from site_core.db import db
+from site_core.api import db, plugin_cache
 
 from . import settings
 from .models import options, polls, votes
+
+cache = plugin_cache(__name__)
 
 
 def percentages(counts: Sequence[int]) -> list[int]:
@@ -78,7 +79,7 @@ class Results:
 
 
 def cache_key(poll_id: int) -> str:
-    return f"survey_poll:results:{int(poll_id)}"
+    return f"results:{int(poll_id)}"
 
 
 def forget(poll_id: int) -> None:

@@ -19,10 +19,9 @@ from flask_wtf.csrf import CSRFError
 from jinja2.utils import htmlsafe_json_dumps
 
 from site_core import clock
-from site_core.db import db
-from site_core.security import error_page
+from site_core.api import db, error_page
 
-from . import NAME, polls, results as poll_results, settings, voting
+from . import polls, results as poll_results, settings, voting
 from .forms import VoteForm
 from .voting import Outcome
 
@@ -52,7 +51,7 @@ def register(blueprint: Blueprint) -> None:
 
 
 def _private(response):
-    if request.endpoint != f"{NAME}.static":
+    if not request.endpoint.endswith(".static"):
         response.headers["Cache-Control"] = "private, no-store"
         response.vary.add("Cookie")
     return response
@@ -152,7 +151,7 @@ def vote(poll_id: int):
         fresh = poll_results.load(poll_id, fresh=True)
         response = _json(200, "counted", MESSAGES["voted"], fresh)
     else:
-        response = redirect(url_for(f"{NAME}.results", poll_id=poll_id, **{"thong-bao": "da-binh-chon"}), 303)
+        response = redirect(url_for(".results", poll_id=poll_id, **{"thong-bao": "da-binh-chon"}), 303)
     if from_cookie is None:
         voting.set_voter_cookie(response, voter, current["voter_cookie_days"])
     return response

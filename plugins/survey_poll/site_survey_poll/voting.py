@@ -14,22 +14,20 @@ from __future__ import annotations
 import base64
 import enum
 import hashlib
-import hmac
-import ipaddress
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app, request, session
-from itsdangerous import BadSignature, URLSafeSerializer
+from flask import current_app, session
+from itsdangerous import BadSignature
 
 from site_core import clock
-from site_core.db import increment, insert_once, write_transaction
+from site_core.api import (hash_address, increment, insert_once, read_cookie, serializer, set_cookie,
+                           write_transaction)
 
 from . import polls as poll_states
 from .models import choices, options, polls, rate, votes
 
-COOKIE = "survey_poll_voter"
-SECURE_COOKIE = "__Host-survey_poll_voter"
+COOKIE = "survey_poll_voter"  # "__Host-survey_poll_voter" when cookies are secure
 SALT = "site_survey_poll.voter"
 
 
@@ -50,23 +48,13 @@ class _RateLimited(Exception):
 
 # --- the voter cookie -------------------------------------------------------
 
-def _serializer() -> URLSafeSerializer:
-    app = current_app
-    keys = [*(app.config.get("SECRET_KEY_FALLBACKS") or []), app.config["SECRET_KEY"]]
-    return URLSafeSerializer(keys, salt=SALT)
-
-
-def cookie_name() -> str:
-    return SECURE_COOKIE if current_app.config.get("SESSION_COOKIE_SECURE") else COOKIE
-
-
 def voter_from_cookie() -> str | None:
     """The reader's voter id if their cookie carries a valid signature, else None."""
-    raw = request.cookies.get(cookie_name())
-    if not raw or len(raw) > 200:
+    raw = read_cookie(COOKIE)
+    if raw is None:
         return None
     try:
-        value = _serializer().loads(raw)
+        value = serializer(SALT).loads(raw)
     except BadSignature:
         return None
     return value if isinstance(value, str) and 16 <= len(value) <= 64 else None
@@ -99,28 +87,14 @@ def new_voter() -> str:
 
 
 def set_voter_cookie(response, voter: str, days: int) -> None:
-    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
-    response.set_cookie(cookie_name(), _serializer().dumps(voter), max_age=days * 86400,
-                        path="/", secure=secure, httponly=True, samesite="Lax")
+    set_cookie(response, COOKIE, serializer(SALT).dumps(voter), max_age=days * 86400)
 
 
 # --- the address, hashed ----------------------------------------------------
 
 def address_key(address: str | None) -> str:
     """A keyed hash of the client's address (IPv6: its /64), never the address."""
-    text = address or "unknown"
-    try:
-        ip = ipaddress.ip_address(text)
-        if ip.version == 6 and ip.ipv4_mapped is None:
-            text = str(ipaddress.ip_network(f"{ip}/64", strict=False))
-        elif ip.version == 6:
-            text = str(ip.ipv4_mapped)
-    except ValueError:
-        pass
-    secret = current_app.config["SECRET_KEY"]
-    secret = secret.encode() if isinstance(secret, str) else bytes(secret)
-    key = hmac.new(secret, b"site_survey_poll.address", hashlib.sha256).digest()
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:40]
+    return hash_address(address, "site_survey_poll.address")
 
 
 # --- the vote ---------------------------------------------------------------

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from flask import Response, abort, request
 
-from site_core import csrf
-from site_core.widgets import is_prefetch
+from site_core.api import csrf, is_prefetch
 
 from . import counting, state
 

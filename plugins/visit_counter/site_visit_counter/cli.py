@@ -10,8 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from site_core import clock
-from site_core.db import db, write_transaction
-from site_core.formatting import format_number
+from site_core.api import db, format_number, write_transaction
 
 from . import counting, state, store
 from .figures import COLUMNS, PERIODS, figures, forget_finished
@@ -131,5 +130,6 @@ def cleanup_command():
     click.echo(f"deleted {visitors} visitor rows and {salts} old salts")
 
 
-def register(app) -> None:
-    app.cli.add_command(counter_command)
+def register(plugin) -> None:
+    plugin.add_command(counter_command, plugin.name)
+    plugin.add_command(counter_command)  # `flask counter`, kept through 1.x

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app, request
 
 from site_core import clock
-from site_core.db import db, write_transaction
+from site_core.api import db, write_transaction
 
 from . import bots, pending, state, store, visitors
 from .periods import bucket

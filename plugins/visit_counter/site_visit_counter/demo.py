@@ -11,8 +11,7 @@ import datetime as dt
 import random
 
 from site_core import clock
-from site_core.db import write_transaction
-from site_core.formatting import format_number
+from site_core.api import format_number, write_transaction
 
 from . import store
 from .models import days

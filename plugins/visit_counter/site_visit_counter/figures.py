@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from site_core.cache import cache
+from site_core.api import plugin_cache
 
 from . import store
 from .models import days
 from .periods import Periods
 
+cache = plugin_cache(__name__)
 FINISHED_SECONDS = 300  # how long the sums of finished days are reused
 COLUMNS = ("visits", "page_views", "bot_views")
 PERIODS = (("today", "Hôm nay"), ("yesterday", "Hôm qua"), ("week", "Tuần này"),
@@ -70,7 +71,7 @@ def finished_sums(connection, today: dt.date) -> dict[str, Counts]:
 
 
 def _cache_key(today: dt.date) -> str:
-    return f"visit_counter:finished:{today.isoformat()}"
+    return f"finished:{today.isoformat()}"
 
 
 def cached_finished_sums(connection, today: dt.date, *, settled: bool = True) -> dict[str, Counts]:

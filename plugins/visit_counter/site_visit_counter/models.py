@@ -5,7 +5,7 @@ hash, kept only while its visit window (or the online window) is open.
 """
 import sqlalchemy as sa
 
-from site_core.db import db
+from site_core.api import db
 
 days = sa.Table(
     "visit_counter_days", db.metadata,

@@ -1,7 +1,9 @@
 """The visit counter's hooks (entry point ``visit_counter = site_visit_counter.plugin``)."""
-from site_core import Setting, Widget, hookimpl
+from site_core.api import Setting, Widget, hookimpl
 
 from . import beacon, cli, counting, demo, models, state, widget  # noqa: F401  (models: tables)
+
+SITE_CORE_API = "1.0"  # the plugin API this plugin is written for
 
 
 @hookimpl
@@ -28,9 +30,9 @@ def site_plugin_settings():
 @hookimpl
 def site_setup(app, plugin):
     counting.init_app(app, state.init_app(app, plugin))
-    app.teardown_request(counting.flush)
+    plugin.teardown_request(counting.flush)
     beacon.register(plugin.blueprint)
-    cli.register(app)
+    cli.register(plugin)
 
 
 @hookimpl

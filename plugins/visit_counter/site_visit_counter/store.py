@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.dialects import postgresql, sqlite
 
-from site_core.db import db
+from site_core.api import db
 
 from . import sql
 from .models import days, salts, visitors

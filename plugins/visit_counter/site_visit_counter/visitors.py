@@ -22,11 +22,10 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 from itsdangerous import BadSignature, Signer
 
 from site_core import clock
-from site_core.db import insert_once, write_transaction
+from site_core.api import cookie_name, insert_once, set_cookie as set_site_cookie, signer, write_transaction
 
 from . import state, store
 from .models import salts
@@ -89,14 +88,8 @@ def _signer() -> Signer:
     """The cookie signer (made once per app): ``SECRET_KEY``, accepting ``SECRET_KEY_FALLBACKS``."""
     counter = state.get()
     if counter.signer is None:
-        app = current_app
-        keys = [*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key]
-        counter.signer = Signer(keys, salt="site_visit_counter.visitor")
+        counter.signer = signer("site_visit_counter.visitor")
     return counter.signer
-
-
-def cookie_name() -> str:
-    return "__Host-" + COOKIE_NAME if current_app.config["SITE_HTTPS"] else COOKIE_NAME
 
 
 @dataclass(frozen=True)
@@ -109,7 +102,7 @@ class Cookie:
 
 def from_cookie(cookies) -> Cookie | None:
     """The request's visitor cookie; None if absent or tampered with."""
-    raw = cookies.get(cookie_name())
+    raw = cookies.get(cookie_name(COOKIE_NAME))
     if not raw or len(raw) > 200:
         return None
     try:
@@ -124,8 +117,5 @@ def from_cookie(cookies) -> Cookie | None:
 
 def set_cookie(response, visitor: str, seen: int, window: dt.timedelta) -> None:
     """Keep the visitor's id and this page view's time for one more visit window."""
-    response.set_cookie(
-        cookie_name(), _signer().sign(f"{visitor}.{seen}").decode("ascii"),
-        max_age=int(window.total_seconds()), path="/", secure=current_app.config["SITE_HTTPS"],
-        httponly=True, samesite="Lax",
-    )
+    set_site_cookie(response, COOKIE_NAME, _signer().sign(f"{visitor}.{seen}").decode("ascii"),
+                    max_age=int(window.total_seconds()))

@@ -10,8 +10,7 @@ from __future__ import annotations
 from flask import request, url_for
 
 from site_core import clock
-from site_core.db import db
-from site_core.widgets import is_page_view
+from site_core.api import db, is_page_view
 
 from . import counting, state, store
 from .figures import Counts, figures
