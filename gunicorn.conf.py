@@ -9,6 +9,11 @@ environment variables below. See docs/deployment.md.
   on the same host). A Unix socket is ``unix:/run/site/gunicorn.sock``.
 - ``WEB_CONCURRENCY``: number of worker processes (default: 2 per CPU
   available to this process, plus one).
+- ``SITE_THREADS``: threads per worker (default 8). A connection that has
+  sent nothing waits in the worker's poller, not in a thread; a client
+  that stalls half-way through its request holds one thread, so a worker
+  keeps answering others until ``SITE_THREADS`` clients stall on it at once.
+  Slower or more clients than that are nginx's job (docs/deployment.md).
 - ``SITE_PRELOAD``: ``1`` (default) imports the app once in the master
   before forking (less memory, start-up errors stop the master at once);
   ``0`` imports it in every worker.
@@ -25,10 +30,17 @@ def _cpus() -> int:
 
 bind = os.environ.get("SITE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * _cpus() + 1)
+worker_class = "gthread"
+threads = int(os.environ.get("SITE_THREADS") or 8)
 preload_app = os.environ.get("SITE_PRELOAD", "1") != "0"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# Larger than nginx's (docs/nginx/site.conf): behind it, nginx answers an
+# oversized request itself, with the site's headers.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
 accesslog = "-"
 errorlog = "-"
 # X-Forwarded-Proto is trusted from these addresses only (nginx on this host).
