@@ -40,7 +40,7 @@ preload_app = os.environ.get("SITE_PRELOAD", "1") != "0"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-# Larger than nginx's (docs/nginx/site.conf): behind it, nginx answers an
+# Larger than nginx's (docs/nginx/site-http.conf): behind it, nginx answers an
 # oversized request itself, with the site's headers.
 limit_request_line = 8190
 limit_request_fields = 100
