@@ -9,11 +9,20 @@ environment variables below. See docs/deployment.md.
   on the same host). A Unix socket is ``unix:/run/site/gunicorn.sock``.
 - ``WEB_CONCURRENCY``: number of worker processes (default: 2 per CPU
   available to this process, plus one).
+- ``SITE_THREADS``: threads per worker (default 8) that read requests and
+  write answers. A connection that has sent nothing waits in the worker's
+  poller; a client that stalls half-way through its request holds one
+  thread, never the app, so a worker keeps answering others until
+  ``SITE_THREADS`` clients stall on it at once. More than that is nginx's
+  job (docs/deployment.md). The app itself runs one request at a time per
+  worker (see ``post_worker_init``).
 - ``SITE_PRELOAD``: ``1`` (default) imports the app once in the master
   before forking (less memory, start-up errors stop the master at once);
   ``0`` imports it in every worker.
 """
+import io
 import os
+import threading
 
 
 def _cpus() -> int:
@@ -25,10 +34,17 @@ def _cpus() -> int:
 
 bind = os.environ.get("SITE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * _cpus() + 1)
+worker_class = "gthread"
+threads = int(os.environ.get("SITE_THREADS") or 8)
 preload_app = os.environ.get("SITE_PRELOAD", "1") != "0"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# Larger than nginx's (docs/nginx/site-http.conf): behind it, nginx answers an
+# oversized request itself, with the site's headers.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
 accesslog = "-"
 errorlog = "-"
 # X-Forwarded-Proto is trusted from these addresses only (nginx on this host).
@@ -53,3 +69,33 @@ def post_fork(server, worker):
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+
+
+def post_worker_init(worker):
+    """Run the app for one request at a time per worker, once that request is all here.
+
+    The worker's threads wait for slow clients; the app sees exactly the
+    concurrency of one sync worker per process, which the SQLite write lock
+    and the database pools are sized for (32 threads writing to SQLite at
+    once made some wait past ``SQLITE_BUSY_TIMEOUT_MS``). A body is read
+    before the app's turn, up to one byte more than ``MAX_CONTENT_LENGTH``,
+    and handed on with its length, chunked or not, so the app answers 413
+    beyond (Werkzeug would cut a chunked body at the limit without a word).
+    """
+    worker.wsgi = _one_request_at_a_time(worker.wsgi)
+
+
+def _one_request_at_a_time(app):
+    limit = getattr(app, "config", {}).get("MAX_CONTENT_LENGTH") or 1024 * 1024
+    turn = threading.Lock()
+
+    def application(environ, start_response):
+        declared = environ.get("CONTENT_LENGTH")
+        if (declared or environ.get("HTTP_TRANSFER_ENCODING")) and int(declared or 0) <= limit:
+            body = environ["wsgi.input"].read(limit + 1)
+            environ.pop("HTTP_TRANSFER_ENCODING", None)  # no longer chunked: its length is known
+            environ.update({"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
+        with turn:
+            return app(environ, start_response)
+
+    return application

@@ -25,6 +25,13 @@ csrf = CSRFProtect()
 
 def create_app(config: Mapping | None = None) -> Flask:
     """Build the site. ``config`` overrides every other configuration source."""
+    from . import cli
+
+    with cli.config_errors_in_one_line():
+        return _build(config, secret_required=cli.serves_requests())
+
+
+def _build(config: Mapping | None, secret_required: bool) -> Flask:
     from . import cli, config as site_config, migrations, plugins, security, views
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
@@ -34,7 +41,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     app = Flask(__name__, instance_path=os.environ.get("SITE_INSTANCE_PATH") or None,
                 instance_relative_config=True)
-    site_config.load(app, config)
+    site_config.load(app, config, secret_required=secret_required)
     app.extensions["site_core.zone"] = ZoneInfo(app.config["SITE_TIMEZONE"])
     app.extensions["site_core.sanitiser"] = Sanitiser(app.config["IMAGE_HOSTS"])
     app.extensions["site_core.content_cache"] = ProcessCache()

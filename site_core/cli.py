@@ -1,19 +1,53 @@
-"""``flask`` commands of the core: init-db, load-demo, import-articles, plugins."""
+"""``flask`` commands of the core: init-db, load-demo, import-articles, plugins.
+
+Under the ``flask`` command a configuration error is one line on stderr and
+exit status 2 (the traceback only with ``flask --debug``). Only ``flask run``
+needs ``SECRET_KEY``: the other commands serve no request and sign nothing.
+"""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 import tomlkit
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
+from flask.helpers import get_debug_flag
 
 from . import plugins as plugin_registry
-import sqlalchemy as sa
-
 from .articles import Article, delete_article, notify_change
+from .config import ConfigError
 from .db import begin_write, db
 from .importer import import_paths
+from .settings import SettingError
+
+CONFIG_ERRORS = (ConfigError, SettingError, plugin_registry.PluginError)
+
+
+def _flask_command() -> click.Context | None:
+    """The ``flask`` command's context, if it is the one building the app."""
+    context = click.get_current_context(silent=True)
+    return context if context is not None and context.find_object(ScriptInfo) is not None else None
+
+
+def serves_requests() -> bool:
+    """False while the ``flask`` command builds the app for anything but ``flask run``."""
+    context = _flask_command()
+    return context is None or context.command.name == "run"
+
+
+@contextlib.contextmanager
+def config_errors_in_one_line():
+    """Under the ``flask`` command (without ``--debug``): a config error is one line, exit status 2."""
+    try:
+        yield
+    except CONFIG_ERRORS as error:
+        if _flask_command() is None or get_debug_flag():
+            raise
+        click.secho("Error: " + " ".join(str(error).split()), err=True, fg="red")
+        raise SystemExit(2) from None
 
 
 def init_db() -> None:

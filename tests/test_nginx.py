@@ -1,7 +1,14 @@
-"""The deployment guide's page cache (``docs/nginx/page-cache.conf``) in front of the real app.
+"""The deployment guide's nginx front (``docs/nginx/``) before the real app.
 
-nginx, with the snippet included as the guide says, proxies to the app
-served on loopback. With the counter in beacon mode and the poll in
+nginx, with the snippets included as the guide says, proxies to the app
+served on loopback.
+
+The front: whatever nginx answers itself (a request line or header too
+long, a body too large, the site down) carries the site's security
+headers and echoes nothing the client sent; the site's own answers keep
+the site's headers, once.
+
+The page cache: with the counter in beacon mode and the poll in
 shared-cache mode a reader page is kept and served again; the beacon is
 never cached, so every page view is counted; the poll's pages and any answer
 that sets a cookie are never stored, so a page drawn for one reader cannot
@@ -24,7 +31,7 @@ import pytest
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
-SNIPPET = ROOT / "docs" / "nginx" / "page-cache.conf"
+SNIPPETS = ROOT / "docs" / "nginx"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CONFIG = """
@@ -42,13 +49,14 @@ http {{
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
     proxy_cache_path {folder}/cache levels=1:2 keys_zone=site_pages:1m max_size=10m inactive=10m use_temp_path=off;
+    include {snippets}/site-http.conf;
+    upstream site_core {{ server 127.0.0.1:{upstream} fail_timeout=0; }}
     server {{
         listen 127.0.0.1:{port};
+        include {snippets}/site-server.conf;
         location / {{
-            proxy_pass http://127.0.0.1:{upstream};
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            include {snippet};
+            proxy_pass http://site_core;
+            {cache}
         }}
     }}
 }}
@@ -64,16 +72,24 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def behind_nginx(app, folder: Path):
-    """The app on a loopback server thread, nginx with the snippet before it; yields nginx's URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def behind_nginx(app, folder: Path, cache: bool = True):
+    """The app on a loopback server thread, nginx as the guide sets it up before it; yields nginx's URL.
+
+    Without an app nothing answers behind nginx (the site is down).
+    """
+    server = make_server("127.0.0.1", 0 if app else free_port(), app or (lambda *_: []), threaded=True)
+    if app:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    else:
+        server.server_close()
     port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "nginx.conf"
     user = "user root;" if os.geteuid() == 0 else ""  # nginx's workers must reach the test's folder
     config.write_text(CONFIG.format(user=user, folder=folder, port=port, upstream=server.server_port,
-                                    snippet=SNIPPET), encoding="utf-8")
+                                    snippets=SNIPPETS,
+                                    cache=f"include {SNIPPETS}/page-cache.conf;" if cache else ""),
+                      encoding="utf-8")
     checked = subprocess.run([NGINX, "-t", "-c", str(config), "-p", str(folder)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
     nginx = subprocess.Popen([NGINX, "-c", str(config), "-p", str(folder)],
@@ -90,7 +106,8 @@ def behind_nginx(app, folder: Path):
     finally:
         nginx.terminate()
         nginx.wait(timeout=30)
-        server.shutdown()
+        if app:
+            server.shutdown()
 
 
 def get(url: str, **headers) -> tuple[int, dict, str]:
@@ -152,3 +169,77 @@ def make_poll_in():
         return int(result.output.split("Created poll ")[1].split(":")[0])
 
     return make
+
+
+# --- the front: nginx's own answers ------------------------------------------------------
+
+ECHO = b"tham-so-doc-hai"  # text a client sends that must never come back
+SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options")
+
+
+def exchange(base: str, request: bytes) -> tuple[int, dict[str, list[str]], bytes]:
+    """Send raw bytes to nginx; the status, headers (lower-case names) and body of its answer."""
+    host, port = base.removeprefix("http://").split(":")
+    answer = bytearray()
+    with socket.create_connection((host, int(port)), timeout=60) as client:
+        with contextlib.suppress(ConnectionResetError):  # nginx may reset once it has answered
+            client.sendall(request)
+            while chunk := client.recv(65536):
+                answer += chunk
+    head, _, body = bytes(answer).partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers: dict[str, list[str]] = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers.setdefault(name.strip().lower(), []).append(value.strip())
+    return int(status.split()[1]), headers, body
+
+
+REFUSED = {
+    "request line too long": (b"GET /" + ECHO * 400 + b" HTTP/1.1\r\nHost: site\r\n\r\n", 414),
+    "malformed request line": (b"GET /<script>" + ECHO + b" HTTP/1.1 x\r\nHost: site\r\n\r\n", 400),
+    "header too long": (b"GET / HTTP/1.1\r\nHost: site\r\nX-Note: " + ECHO * 400 + b"\r\n\r\n", 400),
+    "body too large": (b"POST /" + ECHO + b" HTTP/1.1\r\nHost: site\r\nContent-Length: 2000000\r\n"
+                       b"Content-Type: application/x-www-form-urlencoded\r\n\r\nq=" + ECHO, 413),
+}
+
+
+@pytest.mark.parametrize("request_bytes, status", REFUSED.values(), ids=REFUSED)
+def test_nginx_refuses_a_bad_request_itself_with_the_sites_headers_and_no_echo(
+        site_app, tmp_path, request_bytes, status):
+    with behind_nginx(site_app, tmp_path, cache=False) as base:
+        answer = exchange(base, request_bytes)
+    assert answer[0] == status
+    assert all(len(answer[1].get(name, [])) == 1 for name in SECURITY_HEADERS), answer[1]
+    assert ECHO not in answer[2] and b"script" not in answer[2] and b"nginx/" not in answer[2]
+
+
+def test_with_the_site_down_nginx_answers_502_with_the_sites_headers(tmp_path):
+    with behind_nginx(None, tmp_path, cache=False) as base:
+        status, headers, _ = exchange(base, b"GET / HTTP/1.1\r\nHost: site\r\nConnection: close\r\n\r\n")
+    assert status == 502 and all(name in headers for name in SECURITY_HEADERS)
+
+
+def test_the_sites_own_answers_keep_the_sites_headers_once(site_app, tmp_path):
+    from site_core.security import content_security_policy
+
+    with behind_nginx(site_app, tmp_path, cache=False) as base:
+        for path in (b"/", b"/no-such-page"):
+            status, headers, _ = exchange(base, b"GET " + path + b" HTTP/1.1\r\nHost: site\r\nConnection: close\r\n\r\n")
+            assert headers["content-security-policy"] == [content_security_policy(site_app)], path
+            assert all(len(headers[name]) == 1 for name in SECURITY_HEADERS), (path, headers)
+            assert "x-cache-status" not in headers  # no page cache here: the header is left out
+
+
+def test_a_client_that_stalls_mid_request_is_cut_off_by_nginx_not_passed_to_the_site(site_app, tmp_path):
+    seen = []
+    site_app.before_request(lambda: seen.append(1))
+    with behind_nginx(site_app, tmp_path, cache=False) as base:
+        host, port = base.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=60) as client:
+            client.sendall(b"GET / HTTP/1.1\r\nHost: site\r\nUser-Agent: slow")
+            try:
+                closed = client.recv(1) == b""  # waits for client_header_timeout
+            except ConnectionResetError:  # reset_timedout_connection
+                closed = True
+    assert closed and seen == []
