@@ -35,6 +35,11 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 3600 * 6,
+    "THEME_FOLDER": "",  # default: templates/ beside the instance folder
+    "FAVICON": "",  # default: the core's static/favicon.ico
+    "FEED_SIZE": 20,
+    "SITEMAP_MAX_URLS": 50_000,
+    "PRIVACY_CONTACT": "",
 }
 
 WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test"}
@@ -55,6 +60,11 @@ TYPES = {
     "TRUSTED_PROXY_COUNT": (int, "the number of proxies in front of the site (0 = none)"),
     "IMAGE_HOSTS": (list, "a list of host names"),
     "MAX_CONTENT_LENGTH": (int, "a positive integer (bytes)"),
+    "THEME_FOLDER": (str, "a folder path (relative to the instance folder)"),
+    "FAVICON": (str, "an image file path (relative to the instance folder)"),
+    "FEED_SIZE": (int, "a positive integer (articles per feed)"),
+    "SITEMAP_MAX_URLS": (int, "a positive integer, at most 50000 (the sitemaps.org limit)"),
+    "PRIVACY_CONTACT": (str, "a string (who readers contact about their data)"),
 }
 
 
@@ -105,9 +115,12 @@ def validate(app) -> None:
         value = config[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ConfigError(f"{key} must be {description}, got {value!r}")
-    for key in ("PER_PAGE", "SQLITE_BUSY_TIMEOUT_MS", "MAX_CONTENT_LENGTH"):
+    for key in ("PER_PAGE", "SQLITE_BUSY_TIMEOUT_MS", "MAX_CONTENT_LENGTH", "FEED_SIZE", "SITEMAP_MAX_URLS"):
         if config[key] <= 0:
             raise ConfigError(f"{key} must be a positive integer, got {config[key]!r}")
+    if config["SITEMAP_MAX_URLS"] > 50_000:
+        raise ConfigError(f"SITEMAP_MAX_URLS must be at most 50000 (the sitemaps.org limit), "
+                          f"got {config['SITEMAP_MAX_URLS']!r}")
     if config["TRUSTED_PROXY_COUNT"] < 0:
         raise ConfigError("TRUSTED_PROXY_COUNT must be 0 or more")
     try:
