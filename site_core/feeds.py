@@ -7,17 +7,20 @@ comes. ``/rss`` and ``/feed``, where readers look first, redirect here.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
 from . import clock
 from .articles import Article, Category, by_slug, public_articles, public_page
+from .documents import xml_response
 
 blueprint = Blueprint("feeds", __name__)
 
 MIMETYPE = "application/atom+xml"
 
 
-def changed_at(article) -> object:
+def changed_at(article) -> dt.datetime:
     """When an article last changed for a reader: its edit, or its (later) publication."""
     return max(article.updated_at, article.published_at)
 
@@ -26,11 +29,7 @@ def _feed(key: tuple, query, title: str, home: str):
     articles = public_page(("feed", *key), query, 1, current_app.config["FEED_SIZE"]).items
     xml = render_template("feeds/atom.xml", title=title, articles=articles, home=home,
                           updated=max(map(changed_at, articles), default=clock.now()), changed_at=changed_at)
-    response = make_response(xml)
-    response.mimetype = MIMETYPE
-    response.headers["Cache-Control"] = "no-cache"  # revalidate: the ETag makes that cheap
-    response.add_etag()
-    return response.make_conditional(request)
+    return xml_response(xml, MIMETYPE)
 
 
 @blueprint.get("/tin-moi.atom")

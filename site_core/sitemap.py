@@ -20,6 +20,7 @@ from . import clock
 from .articles import Article, Category, public_articles
 from .content_version import ProcessCache
 from .db import db
+from .documents import xml_response
 
 blueprint = Blueprint("sitemap", __name__)
 
@@ -90,17 +91,9 @@ def _render(entries: list[Entry]) -> list[str]:
             *(render_template("sitemap/urlset.xml", root=root, entries=part) for part in parts)]
 
 
-def _xml(text: str):
-    response = make_response(text)
-    response.mimetype = "application/xml"
-    response.headers["Cache-Control"] = "no-cache"  # revalidate: the ETag makes that cheap
-    response.add_etag()
-    return response.make_conditional(request)
-
-
 @blueprint.get("/sitemap.xml")
 def index():
-    return _xml(documents()[0])
+    return xml_response(documents()[0])
 
 
 @blueprint.get("/sitemap-<int:number>.xml")
@@ -108,7 +101,7 @@ def part(number: int):
     found = documents()
     if not 1 <= number < len(found):
         abort(404)
-    return _xml(found[number])
+    return xml_response(found[number])
 
 
 @blueprint.get("/robots.txt")

@@ -1,7 +1,7 @@
 """The plugin: one setting (the links), one widget, checked at start-up."""
 from urllib.parse import urlsplit
 
-from site_core import Setting, Widget, hookimpl
+from site_core import PrivacyNotice, Setting, Widget, hookimpl
 
 DEFAULT_LINKS = [
     {"title": "Cổng thông tin điện tử Chính phủ", "url": "https://chinhphu.vn"},
@@ -38,3 +38,9 @@ def site_widgets(plugin):
         cache_seconds=3600,  # the links change only when the config does
         cache_key=lambda page: "all",
     )]
+
+
+@hookimpl
+def site_privacy_notice():
+    return PrivacyNotice(summary="Chỉ hiển thị liên kết đến các website khác: không dùng cookie, không lưu gì "
+                                 "về người đọc. Khi bạn mở một liên kết, chính sách của website đó được áp dụng.")
