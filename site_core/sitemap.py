@@ -161,5 +161,5 @@ def robots():
 
 
 def init_app(app) -> None:
-    app.extensions["site_core.sitemap_cache"] = ProcessCache(size=16)
+    app.extensions["site_core.sitemap_cache"] = ProcessCache(size=4)  # the paths, and a few host names' files
     app.register_blueprint(blueprint)
