@@ -63,8 +63,8 @@ def lifetime(seconds: int | None) -> str:
 
 def core_notice() -> PrivacyNotice:
     return PrivacyNotice(
-        summary="Trang web không yêu cầu đăng nhập, không lưu địa chỉ IP của bạn và không dùng cookie "
-                "quảng cáo hay theo dõi của bên thứ ba.",
+        summary="Phần lõi của trang không yêu cầu đăng nhập, không lưu địa chỉ IP hay thông tin nhận dạng "
+                "của bạn và không đặt cookie quảng cáo hay theo dõi.",
         cookies=(Cookie(current_app.config["SESSION_COOKIE_NAME"],
                         "Giữ mã chống giả mạo (CSRF) của biểu mẫu, chỉ khi trang có biểu mẫu "
                         "(ví dụ phiếu khảo sát). Không chứa thông tin về bạn."),),
