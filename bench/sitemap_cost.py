@@ -8,6 +8,7 @@ three rounds; compare the ratios, not the milliseconds.
 
     .venv/bin/python bench/sitemap_cost.py                   # 60,000 articles: an index of 2 parts
     .venv/bin/python bench/sitemap_cost.py --articles 10000
+    .venv/bin/python bench/sitemap_cost.py --database postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import tempfile
 import time
 
 
-def build(count: int):
+def build(count: int, database: str | None):
     import sqlalchemy as sa
 
     from site_core import create_app
@@ -28,7 +29,7 @@ def build(count: int):
 
     folder = tempfile.mkdtemp(prefix="sitemap-cost-")
     os.environ["SITE_INSTANCE_PATH"] = folder
-    app = create_app({"SECRET_KEY": "b" * 40, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/site.db",
+    app = create_app({"SECRET_KEY": "b" * 40, "SQLALCHEMY_DATABASE_URI": database or f"sqlite:///{folder}/site.db",
                       "PLUGINS": {"enabled": []}})
     start = dt.datetime(2015, 1, 1, tzinfo=dt.timezone.utc)
     with app.app_context():
@@ -57,8 +58,20 @@ def ms(action, repeat: int = 1) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=60_000)
+    parser.add_argument("--database", help="a PostgreSQL URL (a scratch schema is made and dropped); default SQLite")
     args = parser.parse_args()
-    app = build(args.articles)
+    if args.database:
+        from site_core.testing import scratch_schema
+
+        with scratch_schema(args.database) as url:
+            run(args, build(args.articles, url))
+    else:
+        run(args, build(args.articles, None))
+
+
+def run(args, app) -> None:
+    from site_core.db import db
+
     client = app.test_client()
     caches = app.extensions
 
@@ -80,10 +93,13 @@ def main() -> None:
         "/sitemap-1.xml, cached": ms(lambda: get("/sitemap-1.xml"), 5) if args.articles > 50_000 else None,
     }
     size = len(get("/sitemap-1.xml" if args.articles > 50_000 else "/sitemap.xml").data)
-    print(f"{args.articles} articles, largest sitemap file {size / 1e6:.1f} MB")
+    print(f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, {args.articles} articles, "
+          f"largest sitemap file {size / 1e6:.1f} MB")
     for label, value in results.items():
         if value is not None:
             print(f"{label:28} {value:9.2f} ms  ({value / results['article page']:.2f}x an article page)")
+    with app.app_context():
+        db.engine.dispose()
 
 
 if __name__ == "__main__":
