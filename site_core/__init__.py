@@ -15,10 +15,11 @@ from flask_wtf.csrf import CSRFProtect
 
 hookimpl = pluggy.HookimplMarker("site_core")
 
+from .privacy import Cookie, DataKept, PrivacyNotice  # noqa: E402
 from .settings import Setting  # noqa: E402
 from .widgets import Page, Widget  # noqa: E402
 
-__all__ = ["create_app", "hookimpl", "Setting", "Widget", "Page"]
+__all__ = ["create_app", "hookimpl", "Setting", "Widget", "Page", "PrivacyNotice", "Cookie", "DataKept"]
 
 csrf = CSRFProtect()
 
@@ -32,7 +33,8 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 
 def _build(config: Mapping | None, secret_required: bool) -> Flask:
-    from . import cli, config as site_config, migrations, plugins, security, views
+    from . import (cli, config as site_config, feeds, migrations, operations, plugins, privacy, security,
+                   sitemap, views)
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
     from .content import Sanitiser
@@ -55,6 +57,10 @@ def _build(config: Mapping | None, secret_required: bool) -> Flask:
     security.init_app(app)
     app.register_blueprint(views.reader)
     app.register_blueprint(views.introspection)
+    app.register_blueprint(feeds.blueprint)
+    app.register_blueprint(privacy.blueprint)
+    sitemap.init_app(app)
+    operations.init_app(app)
     cli.init_app(app)
     _template_helpers(app)
     plugins.init_app(app)
@@ -63,18 +69,16 @@ def _build(config: Mapping | None, secret_required: bool) -> Flask:
 
 
 def _template_helpers(app: Flask) -> None:
-    """Template globals, and ``instance/templates`` first: a theme overrides any template."""
-    from jinja2 import ChoiceLoader, FileSystemLoader
-
-    from . import clock
+    """Template globals, and the theme folders before the code's templates (see :mod:`.theme`)."""
+    from . import clock, sharing, theme
     from .formatting import format_number
     from .widgets import page_assets, render_sidebar
 
     app.jinja_env.globals.update(render_sidebar=render_sidebar, page_assets=page_assets,
                                  posted_at=clock.posted_at)
     app.jinja_env.filters.update(local_time=clock.local, number=format_number)
-    theme = os.path.join(app.instance_path, "templates")
-    app.jinja_loader = ChoiceLoader([FileSystemLoader(theme), app.jinja_loader])
+    sharing.init_app(app)
+    theme.init_app(app)
 
 
 def _page_view_hook(app: Flask) -> None:

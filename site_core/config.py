@@ -104,6 +104,14 @@ class Schema(BaseModel):
     SESSION_COOKIE_SAMESITE: Literal["Lax", "Strict", "None"] | None = Field(
         "Lax", description="'Lax', 'Strict' or 'None'")
     WTF_CSRF_TIME_LIMIT: int | None = Field(3600 * 6, ge=1, description="seconds, a whole number of at least 1")
+    THEME_FOLDER: str = Field("", description="a folder path, relative to the instance folder "
+                              "(empty: templates/ beside the instance folder)")
+    FAVICON: str = Field("", description="an image file path, relative to the instance folder "
+                         "(empty: the core's favicon)")
+    FEED_SIZE: int = Field(20, ge=1, le=500, description="articles per feed, a whole number from 1 to 500")
+    SITEMAP_MAX_URLS: int = Field(50_000, ge=1, le=50_000,
+                                  description="a whole number from 1 to 50000 (the sitemaps.org limit)")
+    PRIVACY_CONTACT: str = Field("", description="text: whom readers contact about their data")
 
     # Flask's and its extensions' keys the site relies on (their defaults are Flask's).
     SECRET_KEY: str | bytes | None = Field(None, description="at least 32 random bytes")
@@ -143,7 +151,8 @@ CORE_KEYS = ("SITE_NAME", "SITE_DESCRIPTION", "SITE_TIMEZONE", "SITE_LOCALE", "S
              "SQLALCHEMY_DATABASE_URI", "SQLITE_BUSY_TIMEOUT_MS", "PLUGINS", "PLUGINS_STRICT",
              "PLUGINS_INTROSPECTION", "TRUSTED_PROXY_COUNT", "TRUSTED_HOSTS", "IMAGE_HOSTS",
              "MAX_CONTENT_LENGTH", "MAX_FORM_PARTS", "CACHE_TYPE", "CACHE_DEFAULT_TIMEOUT",
-             "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "WTF_CSRF_TIME_LIMIT")
+             "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "WTF_CSRF_TIME_LIMIT",
+             "THEME_FOLDER", "FAVICON", "FEED_SIZE", "SITEMAP_MAX_URLS", "PRIVACY_CONTACT")
 DEFAULTS = {name: Schema.model_fields[name].default for name in CORE_KEYS}
 
 # Read by the extensions the core uses, which check their own values

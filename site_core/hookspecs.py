@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from flask import Flask, Request, Response
 
     from .plugins import Plugin
+    from .privacy import PrivacyNotice
     from .settings import Setting
     from .widgets import Widget
 
@@ -118,4 +119,20 @@ def site_demo_data(app: Flask, plugin: Plugin) -> str | None:
     Called inside an app context after the core's demo articles exist.
     Must be safe to run twice (no duplicates). Return a short summary string
     for the command's output, or ``None``.
+    """
+
+
+@hookspec
+def site_privacy_notice(plugin: Plugin) -> PrivacyNotice | None:
+    """Say what this plugin keeps about readers, for the site's privacy notice.
+
+    Called each time the notice (``/quyen-rieng-tu``) is shown, inside that
+    request, for enabled plugins only. Return a
+    :class:`site_core.PrivacyNotice`: a sentence on what the plugin does
+    with readers' data, every cookie it may set (``site_core.Cookie``: the
+    name exactly as sent -- mind a ``__Host-`` prefix on HTTPS sites --,
+    purpose and lifetime in seconds) and what it stores and for how long
+    (``site_core.DataKept``), in Vietnamese. A plugin that keeps nothing
+    says so in the sentence. A plugin without this hook is listed as having
+    declared nothing.
     """

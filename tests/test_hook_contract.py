@@ -50,6 +50,10 @@ def site_article_changed(article, change):
 def site_demo_data(app):
     record("site_demo_data")
     return "recorded"
+
+@hookimpl
+def site_privacy_notice():
+    record("site_privacy_notice")
 '''
 
 
@@ -72,6 +76,7 @@ def test_every_hookspec_is_called_by_the_core(install_plugin, site_app_factory, 
     assert runner.invoke(args=["import-articles", str(source)]).exit_code == 0
     client = app.test_client()
     client.get("/bai-viet/tin-thu-nghiem")
+    client.get("/quyen-rieng-tu")
     assert "recorded" in runner.invoke(args=["load-demo"]).output
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     assert sorted({c["hook"] for c in calls}) == SPECS

@@ -24,8 +24,8 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, bu
 
 
 def pages(live_site, reader):
-    """The reader pages to check: home, the seed article, and the poll's results if installed."""
-    found = {"home": live_site("/"), "article": live_site.seed_article}
+    """The reader pages to check: home, the seed article, the privacy notice, and the poll's results if installed."""
+    found = {"home": live_site("/"), "article": live_site.seed_article, "privacy": live_site("/quyen-rieng-tu")}
     if "survey_poll" in live_site.plugins:
         page = reader().page()
         page.goto(live_site("/"))

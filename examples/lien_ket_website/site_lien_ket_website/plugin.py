@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import request
 
-from site_core.api import Setting, Widget, hookimpl
+from site_core.api import PrivacyNotice, Setting, Widget, hookimpl
 
 from . import clicks
 
@@ -57,3 +57,10 @@ def links_unless_on_own_page(page):
 @hookimpl
 def site_assets():
     return ["lien_ket_website.css"]
+
+
+@hookimpl
+def site_privacy_notice():
+    return PrivacyNotice(summary="Hiển thị liên kết đến các website khác và đếm số lần mỗi liên kết được bấm "
+                                 "(chỉ là số tổng): không dùng cookie, không lưu gì về người đọc. Khi bạn mở "
+                                 "một liên kết, chính sách của website đó được áp dụng.")

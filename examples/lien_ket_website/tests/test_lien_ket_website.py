@@ -52,3 +52,9 @@ def test_a_wrongly_typed_setting_names_plugin_and_key(site_app_factory):
     with pytest.raises(SettingError, match=r"\[PLUGINS.lien_ket_website\] links"):
         site_app_factory({"PLUGINS": {"enabled": ["lien_ket_website"],
                                       "lien_ket_website": {"links": "https://x.example"}}})
+
+
+def test_the_privacy_notice_says_the_links_keep_nothing_about_readers(site_client):
+    notice = site_client.get("/quyen-rieng-tu").get_data(as_text=True)
+    section = notice.split("<h3>Liên kết website</h3>")[1].split("</section>")[0]
+    assert "không dùng cookie, không lưu gì" in section

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from site_core.api import Setting, Widget, hookimpl
+from site_core.api import PrivacyNotice, Setting, Widget, hookimpl
 
 from . import caching, widget
 from .index import Config, rebuild, sync
@@ -78,6 +78,12 @@ def site_demo_data(app, plugin):
     report = rebuild(Config.from_settings(plugin.settings))
     caching.forget_all(plugin)
     return f"{report.lists} danh sách tin liên quan cho {report.articles} bài viết"
+
+
+@hookimpl
+def site_privacy_notice():
+    return PrivacyNotice(summary="Tin liên quan được chọn chỉ theo nội dung bài viết: không dùng cookie, "
+                                 "không lưu gì về người đọc.")
 
 
 def _article_id(article) -> int:

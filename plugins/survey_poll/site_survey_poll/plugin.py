@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import request
 
 from site_core import clock
-from site_core.api import Setting, Widget, hookimpl
+from site_core.api import Cookie, DataKept, PrivacyNotice, Setting, Widget, cookie_name, hookimpl
 
-from . import cli, demo, polls, results as poll_results, views
+from . import cli, demo, polls, results as poll_results, views, voting
 
 
 SITE_CORE_API = "1.0"  # the plugin API this plugin is written for
@@ -51,6 +51,28 @@ def site_assets():
 @hookimpl
 def site_demo_data():
     return demo.load()
+
+
+@hookimpl
+def site_privacy_notice(plugin):
+    settings = plugin.settings
+    return PrivacyNotice(
+        summary="Phiếu khảo sát ghi nhận lựa chọn của bạn mà không biết bạn là ai: không lưu tên, "
+                "địa chỉ IP hay tài khoản.",
+        cookies=[Cookie(cookie_name(voting.COOKIE),
+                        "Ghi nhớ rằng bạn đã bình chọn, để mỗi người chỉ bình chọn một lần; chứa một mã "
+                        "ngẫu nhiên có chữ ký. Chỉ được đặt khi bạn bình chọn.",
+                        max_age=settings["voter_cookie_days"] * 86400)],
+        data=[
+            DataKept("Lá phiếu: mã ngẫu nhiên của cookie trên, các lựa chọn và thời điểm bình chọn.",
+                     "lâu dài, cùng với kết quả cuộc khảo sát"),
+            DataKept(f"Số phiếu gửi từ mỗi địa chỉ mạng trong mỗi khoảng {settings['rate_limit_window'] // 60} "
+                     "phút, để chặn bình chọn hàng loạt; địa chỉ chỉ được lưu dưới dạng mã băm có khóa, "
+                     "không thể đảo ngược.",
+                     "chỉ cần trong khoảng thời gian đó; bản ghi của các khoảng đã qua được xóa khi "
+                     "cùng địa chỉ bình chọn lần sau"),
+        ],
+    )
 
 
 def widget_context(page):

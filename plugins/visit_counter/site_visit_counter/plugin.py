@@ -1,7 +1,7 @@
 """The visit counter's hooks (entry point ``visit_counter = site_visit_counter.plugin``)."""
-from site_core.api import Setting, Widget, hookimpl
+from site_core.api import Cookie, DataKept, PrivacyNotice, Setting, Widget, cookie_name, hookimpl
 
-from . import beacon, cli, counting, demo, models, state, widget  # noqa: F401  (models: tables)
+from . import beacon, cli, counting, demo, models, state, visitors, widget  # noqa: F401  (models: tables)
 
 SITE_CORE_API = "1.0"  # the plugin API this plugin is written for
 
@@ -57,3 +57,27 @@ def site_page_view(response, plugin):
 @hookimpl
 def site_demo_data(plugin):
     return demo.load(plugin.settings)
+
+
+@hookimpl
+def site_privacy_notice(plugin):
+    settings = plugin.settings
+    kept = max(settings["visit_window_minutes"], settings["online_minutes"])
+    cookies = [Cookie(cookie_name(visitors.COOKIE_NAME),
+                      "Nhận ra lượt truy cập đang diễn ra để không đếm một người hai lần; chứa một mã "
+                      "ngẫu nhiên và thời điểm xem trang gần nhất, có chữ ký.",
+                      max_age=int(counting.window(settings).total_seconds()))]
+    return PrivacyNotice(
+        summary="Bộ đếm truy cập đếm số lượt truy cập và lượt xem trang. Không lưu địa chỉ IP "
+                "hay tên trình duyệt của bạn.",
+        cookies=cookies if settings["cookie"] else [],
+        data=[
+            DataKept("Số lượt truy cập, lượt xem trang và lượt xem của máy tìm kiếm theo ngày: chỉ là số tổng, "
+                     "không gắn với người đọc nào.", "lâu dài"),
+            DataKept("Mã lượt truy cập (mã ngẫu nhiên của cookie, hoặc mã băm có khóa của địa chỉ mạng và "
+                     "trình duyệt, không thể đảo ngược) và thời điểm xem trang gần nhất.",
+                     f"{kept} phút sau lần xem trang cuối, rồi bị xóa"),
+            DataKept("Khóa băm của mỗi ngày (để không ai, kể cả quản trị viên, lần ngược mã băm ra địa chỉ).",
+                     "đến khi lượt truy cập cuối của ngày đó kết thúc, rồi bị xóa"),
+        ],
+    )
