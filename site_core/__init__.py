@@ -25,7 +25,7 @@ csrf = CSRFProtect()
 
 def create_app(config: Mapping | None = None) -> Flask:
     """Build the site. ``config`` overrides every other configuration source."""
-    from . import cli, config as site_config, migrations, plugins, security, views
+    from . import cli, config as site_config, migrations, plugins, routing, security, views
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
     from .content import Sanitiser
@@ -46,6 +46,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     csrf.init_app(app)
     cache.init_app(app)
     security.init_app(app)
+    routing.init_app(app)  # before any blueprint: their rules use its converters
     app.register_blueprint(views.reader)
     app.register_blueprint(views.introspection)
     cli.init_app(app)
