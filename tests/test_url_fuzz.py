@@ -12,6 +12,8 @@ from urllib.parse import quote, urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from site_core.content import slugify
+from site_core.routing import SlugConverter
 from site_core.testing import form_token
 
 HEALTH = "/-/health"  # may answer 503 when the site is unhealthy, never because of its URL
@@ -123,3 +125,10 @@ def test_every_rule_answers_arbitrary_segments_and_queries_without_a_server_erro
     errors.clear()
     response = answer(client, method, url, data.draw(forms) if method == "POST" else None)
     assert_handled({url: response.status_code}, errors)
+
+
+@given(st.text(), st.integers(1, 200), st.integers(1, 99))
+def test_every_slug_the_site_makes_is_one_its_urls_accept(text, max_length, suffix):
+    """Refusing other slugs at the URL never hides an article, category or tag."""
+    slug = slugify(text, max_length=max_length)
+    assert re.fullmatch(SlugConverter.regex, slug) and re.fullmatch(SlugConverter.regex, f"{slug}-{suffix}")
