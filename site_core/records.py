@@ -1,12 +1,14 @@
 """An imported article record, checked field by field before the database.
 
 Whatever the database, the same record is stored or refused with the same
-reason: every text must fit its column (lengths read from the models), hold
-no control character (NUL included; the body and summary may hold tabs and
-line breaks) nor lone surrogate and, outside the body, no bidi formatting character (U+202E and
-its kin reorder the text around them: in a title they disguise it). Such
-characters are refused, not stripped, so nothing changes unseen. A date
-must lie between ``EARLIEST`` and ``LATEST``.
+reason. Every text must fit its column (lengths read from the models) and
+hold no control character (NUL included; the body and summary may hold tabs
+and line breaks) and no lone surrogate; outside the body, no bidi formatting
+character either (U+202E and its kin reorder the text around them: in a
+title they disguise it). Such characters are refused, not stripped, so
+nothing changes unseen. A date must lie between ``EARLIEST`` and ``LATEST``.
+What only the sanitised body tells (its first image's address, the listing
+thumbnail) is checked by :func:`site_core.articles.save_article`.
 """
 from __future__ import annotations
 
@@ -15,14 +17,14 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from .articles import STATUSES, Article, ArticleInput, Category, Tag, sanitiser
-from .content import first_image
+from .articles import STATUSES, Article, ArticleInput, Category, Tag
 
 FIELDS = {"title", "body", "summary", "author", "author_title", "category", "tags",
           "status", "published_at", "slug"}
 TEXT_FIELDS = ("title", "body", "summary", "author", "author_title", "category", "slug")
-COLUMNS = {"title": Article.title, "author": Article.author, "author_title": Article.author_title,
-           "category": Category.name, "tags": Tag.name, "slug": Article.slug}
+LENGTHS = {key: column.type.length for key, column in {  # what each column holds, read once
+    "title": Article.title, "author": Article.author, "author_title": Article.author_title,
+    "category": Category.name, "tags": Tag.name, "slug": Article.slug}.items()}
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
 LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -60,10 +62,8 @@ def parse_record(record: Mapping) -> ArticleInput:
     status = record.get("status") or "published"
     if status not in STATUSES:
         raise ImportProblem(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
-    body = record.get("body") or ""
-    _check_thumbnail(body)
     return ArticleInput(
-        title=record["title"], body=body, summary=record.get("summary") or "",
+        title=record["title"], body=record.get("body") or "", summary=record.get("summary") or "",
         author=record.get("author") or "", author_title=record.get("author_title") or "",
         category=(record.get("category") or "").strip() or None, tags=tuple(tags), status=status,
         published_at=_timestamp(record.get("published_at")), slug=record.get("slug") or None,
@@ -77,18 +77,9 @@ def _check_text(key: str, value: str) -> None:
         name = unicodedata.name(char, "a control character or lone surrogate")
         raise ImportProblem(f"{key} holds U+{ord(char):04X} ({name}) at character {refused.start() + 1}: "
                             "control and bidi formatting characters are refused; remove it")
-    column = COLUMNS.get(key)
-    limit = column.type.length if column is not None else None
+    limit = LENGTHS.get(key)
     if limit is not None and len(value.strip()) > limit:
         raise ImportProblem(f"{key} is {len(value.strip())} characters long; at most {limit} fit")
-
-
-def _check_thumbnail(body: str) -> None:
-    """The body's first image becomes the listing thumbnail: its address must fit that column."""
-    src = first_image(sanitiser().clean(body)) or ""
-    limit = Article.thumbnail.type.length
-    if len(src) > limit:
-        raise ImportProblem(f"the first image's address is {len(src)} characters long; at most {limit} fit")
 
 
 def _timestamp(value) -> dt.datetime | None:

@@ -206,7 +206,7 @@ texts = st.one_of(
 offsets = st.sampled_from([dt.timezone.utc, dt.timezone(dt.timedelta(hours=7)), dt.timezone(dt.timedelta(hours=-12)),
                            dt.timezone(dt.timedelta(hours=14))])
 records = st.fixed_dictionaries({"title": texts}, optional={
-    "body": texts | st.builds(lambda n: f'<p>x</p><img src="/{"a" * n}.png">', st.integers(990, 1000)),
+    "body": texts,
     "summary": texts, "author": texts, "author_title": texts, "category": texts, "slug": texts,
     "tags": st.lists(texts, max_size=3), "status": st.sampled_from(["published", "draft", "secret"]),
     "published_at": st.datetimes(timezones=offsets).map(dt.datetime.isoformat) | st.text(max_size=8),
