@@ -33,8 +33,8 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 
 def _build(config: Mapping | None, secret_required: bool) -> Flask:
-    from . import (cli, config as site_config, feeds, migrations, operations, plugins, privacy, security,
-                   sitemap, views)
+    from . import (cli, config as site_config, feeds, migrations, operations, plugins, privacy, routing,
+                   security, sitemap, views)
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
     from .content import Sanitiser
@@ -55,6 +55,7 @@ def _build(config: Mapping | None, secret_required: bool) -> Flask:
     csrf.init_app(app)
     cache.init_app(app)
     security.init_app(app)
+    routing.init_app(app)  # before any blueprint: their rules use its converters
     app.register_blueprint(views.reader)
     app.register_blueprint(views.introspection)
     app.register_blueprint(feeds.blueprint)

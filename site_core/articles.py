@@ -244,10 +244,14 @@ def save_article(data: ArticleInput, existing: Article | None = None) -> tuple[A
         article.slug = unique_slug(Article, article_slug(data))
         db.session.add(article)
     body = sanitiser().clean(data.body)
+    thumbnail = first_image(body)
+    if thumbnail and len(thumbnail) > Article.thumbnail.type.length:
+        raise ValueError(f"the first image's address is {len(thumbnail)} characters long; "
+                         f"at most {Article.thumbnail.type.length} fit")
     article.title = data.title.strip()
     article.body_html = body
     article.summary = (data.summary or "").strip() or _summary_from(body)
-    article.thumbnail = first_image(body)
+    article.thumbnail = thumbnail
     article.author, article.author_title = data.author.strip(), data.author_title.strip()
     article.status, article.published_at = data.status, published_at
     article.updated_at = clock.now()

@@ -29,8 +29,32 @@ ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+URL_ATTRIBUTES = {"href", "src", "cite"}
 FIGURE_CLASSES = {"align-left", "align-right", "full-width"}
 _NUMERIC = re.compile(r"\d{1,4}\Z")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+_ADDRESS = re.compile(r"([^?#]*)(.*)", re.DOTALL)  # before the query or fragment, and the rest
+
+
+def url_scheme(url: str) -> str | None:
+    """The scheme of ``url`` in lower case; None for a relative URL."""
+    found = _SCHEME.match(url)
+    return found.group(1).lower() if found else None
+
+
+def as_browsers_read(url: str) -> str:
+    """``url`` as a browser reads it on an http(s) page (the WHATWG URL parser).
+
+    C0 controls and spaces at either end go, tabs and newlines anywhere go,
+    and in http(s) and relative URLs a backslash before the query is a slash:
+    ``" /\\evil.example"`` is ``"//evil.example"``, another host.
+    """
+    url = re.sub(r"[\t\n\r]", "", url.strip(_C0_AND_SPACE))
+    if url_scheme(url) in (None, "http", "https"):
+        address, rest = _ADDRESS.match(url).groups()
+        url = address.replace("\\", "/") + rest
+    return url
 
 
 class Sanitiser:
@@ -54,14 +78,19 @@ class Sanitiser:
     def _filter_attribute(self, tag: str, attribute: str, value: str):
         if tag == "img" and attribute in ("width", "height"):
             return value if _NUMERIC.match(value) else None
-        if tag == "img" and attribute == "src":
-            return value if self._image_allowed(value) else None
+        if attribute in URL_ATTRIBUTES:  # kept as the browser will read it, so what is checked is what loads
+            url = as_browsers_read(value)
+            if url_scheme(url) not in URL_SCHEMES | {None}:
+                return None
+            if tag == "img" and not self._image_allowed(url):
+                return None
+            return url
         return value
 
     def _image_allowed(self, url: str) -> bool:
-        parts = urlsplit(url.strip())
-        if not parts.scheme and not parts.netloc:
-            return url.strip().startswith("/")  # site-relative paths only
+        if url_scheme(url) is None:  # site-relative paths only: "//host" and "///host" are another host
+            return url.startswith("/") and not url.startswith("//")
+        parts = urlsplit(url)
         return parts.scheme == "https" and (parts.hostname or "") in self.image_hosts
 
 

@@ -49,7 +49,7 @@ def site_feed():
                  url_for("reader.index", _external=True))
 
 
-@blueprint.get("/chuyen-muc/<slug>/tin-moi.atom")
+@blueprint.get("/chuyen-muc/<slug:slug>/tin-moi.atom")
 def category_feed(slug: str):
     found = by_slug(Category, slug) or abort(404)
     return _feed(("category", found.id), lambda: public_articles().where(Article.category_id == found.id),

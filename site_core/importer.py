@@ -2,12 +2,12 @@
 
 One article per JSON line (or per Markdown file). Re-importing matches on
 the slug, given or derived from the title, so the same file updates instead
-of duplicating. A bad line is reported as ``FILE:LINE: reason`` and the
-other lines still import.
+of duplicating. Each record is checked before the database
+(:mod:`site_core.records`); a bad line is reported as ``FILE:LINE: reason``
+and the other lines still import.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -18,15 +18,9 @@ import markdown
 import sqlalchemy as sa
 import yaml
 
-from .articles import STATUSES, Article, ArticleInput, article_slug, notify_change, save_article
+from .articles import Article, article_slug, notify_change, save_article
 from .db import begin_write, db
-
-FIELDS = {"title", "body", "summary", "author", "author_title", "category", "tags",
-          "status", "published_at", "slug"}
-
-
-class ImportProblem(ValueError):
-    """One record could not be imported; the message says why."""
+from .records import ImportProblem, parse_record
 
 
 @dataclass
@@ -75,7 +69,7 @@ def _records(path: Path, report: ImportReport) -> Iterator[tuple[str, Mapping]]:
         except ImportProblem as error:
             report.errors.append(f"{path}:1: {error}")
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 may be in a string
         if not line.strip():
             continue
         try:
@@ -107,48 +101,8 @@ def _markdown_record(text: str) -> dict:
     raise ImportProblem("no front matter: start the file with --- (YAML) or +++ (TOML)")
 
 
-def _parse(record: Mapping) -> ArticleInput:
-    unknown = sorted(set(record) - FIELDS)
-    if unknown:
-        raise ImportProblem(f"unknown field {unknown[0]!r}")
-    for key in ("title", "body", "summary", "author", "author_title", "category", "slug"):
-        if record.get(key) is not None and not isinstance(record[key], str):
-            raise ImportProblem(f"{key} must be a string")
-    if not (record.get("title") or "").strip():
-        raise ImportProblem("title is required")
-    tags = record.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise ImportProblem("tags must be a list of names")
-    status = record.get("status") or "published"
-    if status not in STATUSES:
-        raise ImportProblem(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
-    return ArticleInput(
-        title=record["title"], body=record.get("body") or "", summary=record.get("summary") or "",
-        author=record.get("author") or "", author_title=record.get("author_title") or "",
-        category=record.get("category") or None, tags=tuple(tags), status=status,
-        published_at=_timestamp(record.get("published_at")), slug=record.get("slug") or None,
-    )
-
-
-def _timestamp(value) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise ImportProblem(f"published_at is not ISO 8601: {value!r}") from None
-    else:
-        raise ImportProblem("published_at must be an ISO 8601 string")
-    if parsed.tzinfo is None:
-        raise ImportProblem(f"published_at needs a UTC offset, e.g. +07:00: {value!r}")
-    return parsed
-
-
 def _upsert(record: Mapping) -> tuple[Article, str, bool]:
-    data = _parse(record)
+    data = parse_record(record)
     slug = article_slug(data)
     existing = db.session.scalar(sa.select(Article).where(Article.slug == slug))
     article, change = save_article(data, existing)

@@ -144,7 +144,7 @@ def index():
     return documents()[0].response()
 
 
-@blueprint.get("/sitemap-<int:number>.xml")
+@blueprint.get("/sitemap-<id:number>.xml")
 def part(number: int):
     found = documents()
     if not 1 <= number < len(found):

@@ -10,6 +10,7 @@ from . import plugins
 from .articles import (Article, Category, Tag, by_slug, menu_categories, public_article, public_articles,
                        public_page)
 from .db import db
+from .routing import page_number
 from .widgets import publish_internals
 
 reader = Blueprint("reader", __name__)
@@ -41,10 +42,7 @@ def _menu():
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
-        abort(404)
-    return int(raw)
+    return page_number(request.args.get("page")) or abort(404)
 
 
 def _listing(key: tuple, query: Callable[[], sa.Select], template: str = "index.html", **context):
@@ -59,21 +57,21 @@ def index():
     return _listing(("home",), public_articles)
 
 
-@reader.get("/chuyen-muc/<slug>")
+@reader.get("/chuyen-muc/<slug:slug>")
 def category(slug: str):
     found = by_slug(Category, slug) or abort(404)
     return _listing(("category", found.id), lambda: public_articles().where(Article.category_id == found.id),
                     heading=found.name, category=found)
 
 
-@reader.get("/the/<slug>")
+@reader.get("/the/<slug:slug>")
 def tag(slug: str):
     found = by_slug(Tag, slug) or abort(404)
     return _listing(("tag", found.id), lambda: public_articles().where(Article.tags.any(Tag.id == found.id)),
                     heading=f"Thẻ: {found.name}", tag=found)
 
 
-@reader.get("/bai-viet/<slug>")
+@reader.get("/bai-viet/<slug:slug>")
 def article(slug: str):
     found = public_article(slug)
     if found is None:

@@ -71,11 +71,13 @@ def assert_only_allowed(html):
         allowed = ATTRIBUTES.get(tag, set()) | ATTRIBUTES["*"] | {"rel", "loading", "class"}
         assert set(attrs) <= allowed, f"{tag} kept {set(attrs) - allowed}"
         for name in ("href", "src", "cite"):
-            value = (attrs.get(name) or "").strip()
+            value = attrs.get(name) or ""
             scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", value)
             assert scheme is None or scheme.group(1).lower() in URL_SCHEMES, f"{name}={value}"
+            assert not re.search(r"[\x00-\x20]", value), f"{name}={value!r}"  # nothing a browser would drop
         if tag == "img" and attrs.get("src"):
             src = attrs["src"]
+            assert "\\" not in src.split("?")[0], src  # a browser reads "\\" as "/"
             assert src.startswith("/") and not src.startswith("//") or src.startswith("https://anh.thanhhoa.gov.vn/")
 
 
@@ -112,12 +114,50 @@ def test_images_from_foreign_hosts_or_plain_http_lose_their_source():
     assert 'src="https://anh.thanhhoa.gov.vn/a.jpg"' in clean('<img src="https://anh.thanhhoa.gov.vn/a.jpg">')
 
 
+# What a browser makes of a URL (the WHATWG URL parser), where a naive parser reads another.
+PARSER_CONFUSIONS = [
+    ('<img src="/\\evil.example/a.png">', '<img loading="lazy">'),  # "/\\" is "//": another host
+    ('<img src="/\\/evil.example/a.png">', '<img loading="lazy">'),  # so is "///"
+    ('<img src="\\\\evil.example/a.png">', '<img loading="lazy">'),
+    ('<img src="/\t/evil.example/a.png">', '<img loading="lazy">'),  # tabs and newlines are dropped
+    ('<img src="/\n/evil.example/a.png">', '<img loading="lazy">'),
+    ('<img src=" \x01//evil.example/a.png">', '<img loading="lazy">'),  # controls and spaces trimmed
+    ('<img src="https://evil.example\\@anh.thanhhoa.gov.vn/a.png">', '<img loading="lazy">'),  # "\\" ends the host
+    ('<img src="https://anh.thanhhoa.gov.vn@evil.example/a.png">', '<img loading="lazy">'),  # user info, not host
+    ('<img src="https:evil.example/a.png">', '<img loading="lazy">'),  # no slashes, still a host
+    ('<img src="HTTPS://EVIL.example/a.png">', '<img loading="lazy">'),
+    ('<img src="https:\\\\anh.thanhhoa.gov.vn\\a.png">', '<img src="https://anh.thanhhoa.gov.vn/a.png" loading="lazy">'),
+    ('<img src="/media\\a.png?v=\\1">', '<img src="/media/a.png?v=\\1" loading="lazy">'),  # the query keeps it
+    ('<a href="java\tscript:alert(1)">x</a>', '<a rel="noopener noreferrer nofollow">x</a>'),
+    ('<a href="\x01javascript:alert(1)">x</a>', '<a rel="noopener noreferrer nofollow">x</a>'),
+    ('<a href="&#x20;JaVaScRiPt:alert(1)">x</a>', '<a rel="noopener noreferrer nofollow">x</a>'),
+    ('<blockquote cite="javascript:alert(1)">x</blockquote>', '<blockquote>x</blockquote>'),
+    # a percent-encoded colon is no scheme to a browser: a harmless relative link
+    ('<a href="javascript%3Aalert(1)">x</a>', '<a href="javascript%3Aalert(1)" rel="noopener noreferrer nofollow">x</a>'),
+    # a link may lead anywhere, but it is stored as the browser will follow it
+    ('<a href="/\\evil.example">x</a>', '<a href="//evil.example" rel="noopener noreferrer nofollow">x</a>'),
+]
+
+
+@pytest.mark.parametrize("html, cleaned", PARSER_CONFUSIONS)
+def test_urls_are_judged_and_kept_as_browsers_read_them(html, cleaned):
+    assert clean(html) == cleaned
+
+
+def test_the_listing_thumbnail_is_never_a_foreign_image(site_app, make_article):
+    make_article(site_app, title="Ảnh lạ", body='<img src="/\\evil.example/a.png"><p>x</p><img src="/\\/evil.example/b.png">')
+    make_article(site_app, title="Ảnh nhà", body='<img src="/\\/evil.example/a.png"><img src="/media/nha.png">')
+    page = site_app.test_client().get("/").get_data(as_text=True)
+    assert "evil.example" not in page and 'src="/media/nha.png"' in page
+
+
 html_fragments = st.recursive(
     st.sampled_from(["chữ", "&lt;", "javascript:alert(1)", " ", "Đảng"]),
     lambda inner: st.tuples(
         st.sampled_from(["p", "a", "img", "script", "svg", "figure", "iframe", "style", "math", "b", "td"]),
         st.sampled_from(["", ' onerror="alert(1)"', ' href="javascript:alert(1)"', ' src="jav&#x09;ascript:x"',
-                         ' style="x"', ' class="align-left"', ' href="/ok"']),
+                         ' style="x"', ' class="align-left"', ' href="/ok"', ' src="/\\evil.example/a.png"',
+                         ' src="/\t/evil.example/a.png"', ' href="java\nscript:alert(1)"', ' cite="\x01javascript:x"']),
         st.lists(inner, max_size=3),
     ).map(lambda t: f"<{t[0]}{t[1]}>{''.join(t[2])}</{t[0]}>"),
     max_leaves=12,

@@ -47,5 +47,5 @@ def command(plugin) -> AppGroup:
 
 def register(plugin) -> None:
     plugin.blueprint.add_url_rule("/", "index", index)
-    plugin.blueprint.add_url_rule("/go/<int:number>", "go", go)
+    plugin.blueprint.add_url_rule("/go/<id:number>", "go", go)
     plugin.add_command(command(plugin))

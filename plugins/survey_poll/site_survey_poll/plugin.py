@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 
 from site_core import clock
-from site_core.api import Cookie, DataKept, PrivacyNotice, Setting, Widget, cookie_name, hookimpl
+from site_core.api import MAX_ID, Cookie, DataKept, PrivacyNotice, Setting, Widget, cookie_name, hookimpl
 
 from . import cli, demo, polls, results as poll_results, views, voting
 
@@ -16,7 +16,7 @@ SITE_CORE_API = "1.0"  # the plugin API this plugin is written for
 def site_plugin_settings():
     return {
         "title": Setting("Khảo sát ý kiến", help="the widget's heading"),
-        "pinned_poll": Setting(0, minimum=0, help="id of the poll the widget shows; 0 = the newest open poll"),
+        "pinned_poll": Setting(0, minimum=0, maximum=MAX_ID, help="id of the poll the widget shows; 0 = the newest open poll"),
         "rate_limit": Setting(50, minimum=1, help="votes counted per poll and client address per window"),
         "rate_limit_window": Setting(3600, minimum=60, maximum=7 * 86400, help="the window, in seconds"),
         "shared_cache": Setting(False, help="pages are served from a shared cache: no CSRF token in them; "

@@ -42,10 +42,10 @@ STATUS = {Outcome.ALREADY_VOTED: 409, Outcome.CLOSED: 409, Outcome.ENDED: 409,
 def register(blueprint: Blueprint) -> None:
     """Add the poll's routes and handlers to the plugin's blueprint."""
     blueprint.add_url_rule("/", "index", index)
-    blueprint.add_url_rule("/<int:poll_id>", "poll", poll_page)
-    blueprint.add_url_rule("/<int:poll_id>/ket-qua", "results", results_page)
-    blueprint.add_url_rule("/<int:poll_id>/bieu-mau", "fragment", fragment)
-    blueprint.add_url_rule("/<int:poll_id>/vote", "vote", vote, methods=["POST"])
+    blueprint.add_url_rule("/<id:poll_id>", "poll", poll_page)
+    blueprint.add_url_rule("/<id:poll_id>/ket-qua", "results", results_page)
+    blueprint.add_url_rule("/<id:poll_id>/bieu-mau", "fragment", fragment)
+    blueprint.add_url_rule("/<id:poll_id>/vote", "vote", vote, methods=["POST"])
     blueprint.after_request(_private)
     blueprint.register_error_handler(CSRFError, _csrf_error)
 

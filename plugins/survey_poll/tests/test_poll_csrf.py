@@ -104,7 +104,7 @@ def test_no_route_but_the_vote_changes_anything(site_client, site_app, poll, kit
     assert "<form" in site_client.get(f"/survey_poll/{poll}").get_data(as_text=True)  # still open
     rules = [r for r in site_app.url_map.iter_rules() if r.endpoint.startswith("survey_poll.")]
     changing = {r.rule for r in rules if set(r.methods) - {"GET", "HEAD", "OPTIONS"}}
-    assert changing == {"/survey_poll/<int:poll_id>/vote"}
+    assert changing == {"/survey_poll/<id:poll_id>/vote"}
 
 
 # --- Hypothesis over the vote form (C1) -----------------------------------------
