@@ -24,7 +24,7 @@ from flask import current_app, request
 from site_core import clock
 from site_core.db import db, write_transaction
 
-from . import bots, pending, state, store, visitors
+from . import bots, figures, pending, state, store, visitors
 from .periods import bucket
 
 CLEANUP_EVERY = 60  # seconds between opportunistic cleanups, per process
@@ -88,7 +88,9 @@ def write_batch(settings, batch: pending.Batch) -> None:
     A visitor's upsert decides whether their earliest page view in the batch
     starts a visit (their last page view stored is older than the window);
     rows are touched in a fixed order (keys, then days), so concurrent
-    writers on PostgreSQL cannot deadlock.
+    writers on PostgreSQL cannot deadlock. A batch holding a day before
+    today (written after midnight, or after an outage) drops the cached sums
+    of finished days, in every worker when the cache is shared.
     """
     spans = [(key, seen) for key in sorted(batch.visitors) for seen in batch.visitors[key]]
     visits = collections.Counter()
@@ -101,6 +103,9 @@ def write_batch(settings, batch: pending.Batch) -> None:
         for day in sorted({*batch.page_views, *batch.bot_views}):
             store.bump_day(write, day, visits=visits[day], page_views=batch.page_views[day],
                            bot_views=batch.bot_views[day])
+    today = bucket(clock.now())
+    if any(day < today for day in {*batch.page_views, *batch.bot_views}):
+        figures.forget_finished(today)  # late page views of a finished day: its cached sums lack them
 
 
 def init_app(app, counter) -> None:
@@ -109,7 +114,11 @@ def init_app(app, counter) -> None:
     waiting = counter.pending = pending.Pending(
         app, settings["write_interval_ms"], int(window(settings).total_seconds()),
         write=lambda batch: write_batch(settings, batch),
-        failed=lambda error, batch: count_failed(counter, error, batch))
+        failed=lambda error, batch, last: count_failed(counter, error, batch, last),
+        dropped=lambda entries: counter.logger.warning(
+            "visit_counter: %d visitor entries dropped from a batch of page views waiting to be written "
+            "(memory bound, pending.MAX_VISITOR_ENTRIES): their page views are kept, up to %d visits are not",
+            entries, entries))
     with app.app_context():
         sa.event.listen(db.engine, "engine_disposed", lambda engine: waiting.write_in_context(last=True))
 
@@ -174,12 +183,12 @@ def flush(_error=None) -> None:
     maybe_cleanup(counter, clock.now())
 
 
-def count_failed(counter, error: Exception, batch: pending.Batch | None = None) -> None:
+def count_failed(counter, error: Exception, batch: pending.Batch | None = None, last: bool = False) -> None:
     """Log and count a page view (or a batch of them) that could not be written."""
     counter.count_failure()
     what = "page view not counted" if batch is None else (
-        f"{batch.size()} page views not written yet (attempt {batch.attempts})"
-        if batch.attempts < pending.MAX_RETRIES else f"{batch.size()} page views given up")
+        f"{batch.size()} page views given up" if last
+        else f"{batch.size()} page views not written yet (attempt {batch.attempts})")
     if isinstance(error, store.DatabaseError):
         counter.logger.error("visit_counter: %s (%s failures so far): %s", what, counter.failures, error)
     else:

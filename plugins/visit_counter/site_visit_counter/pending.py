@@ -9,9 +9,17 @@ database's single write lock per page view). With ``write_interval_ms = 0``
 each page view is written when its request ends, as a batch of one.
 
 A batch is swapped out under a lock before it is written, so a request never
-waits for the database. A write that fails (a locked or read-only database)
-is logged and counted, and its page views go back into the next batch:
-nothing is lost while the database is away, up to ``MAX_RETRIES`` attempts.
+waits for the database. A write that fails (a locked or read-only database,
+a server that is down) is logged and counted, and its page views go back
+into the next batch, tried again after ``RETRY_SECONDS``, doubling up to
+``MAX_RETRY_SECONDS``, for as long as the database is away.
+
+Memory is bounded: the page views of a day are one counter, whatever their
+number; what grows is one entry per visitor and visit, needed to decide
+which page views start a visit. Beyond ``MAX_VISITOR_ENTRIES`` entries the
+oldest are dropped, and logged with their count: their page views are
+still written, at most that many visits are not.
+
 What is pending is written when the process exits normally (gunicorn's
 graceful stop and restarts, Ctrl-C) and before the app's engine is
 disposed; a process killed outright loses at most one interval of counts,
@@ -28,8 +36,9 @@ import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 
-MAX_RETRIES = 20  # failed writes in a row before a batch is given up (logged with its size)
-RETRY_SECONDS = 1.0  # the least wait before a failed write is tried again
+RETRY_SECONDS = 1.0  # the wait before a failed write is tried again, doubled after each failure...
+MAX_RETRY_SECONDS = 8.0  # ...up to this
+MAX_VISITOR_ENTRIES = 100_000  # per app and process (about 50 MB: ~480 bytes each); beyond, the oldest go
 
 
 @dataclass
@@ -49,6 +58,8 @@ class Batch:
     bot_views: Counter = field(default_factory=Counter)  # day -> bot views
     likely_visits: Counter = field(default_factory=Counter)  # day -> visits they likely start (display)
     visitors: dict[str, list[Seen]] = field(default_factory=dict)  # in time order
+    entries: int = 0  # the number of ``Seen`` in ``visitors``
+    dropped: int = 0  # entries dropped to stay within ``MAX_VISITOR_ENTRIES``, not yet reported
     attempts: int = 0  # failed writes so far
 
     def __bool__(self) -> bool:
@@ -72,11 +83,15 @@ class Batch:
         spans = self.visitors.get(key)
         if spans is None:
             self.visitors[key] = [new]
+            self.entries += 1
+            if self.entries > MAX_VISITOR_ENTRIES:
+                self._drop_oldest()
             return
         last = spans[-1]
         if last.first.seen <= new.first.seen and new.first.seen - last.last_seen <= self.window:
             last.last_seen = max(last.last_seen, new.last_seen)
             return
+        self.entries -= len(spans)
         spans.append(new)
         spans.sort(key=lambda seen: seen.first.seen)
         merged = [spans[0]]
@@ -87,6 +102,23 @@ class Batch:
                 continue
             last.last_seen = max(last.last_seen, seen.last_seen)
         self.visitors[key] = merged
+        self.entries += len(merged)
+        if self.entries > MAX_VISITOR_ENTRIES:
+            self._drop_oldest()
+
+    def _drop_oldest(self) -> None:
+        """Drop the oldest tenth of the visitor entries (their page views stay counted)."""
+        everything = sorted((seen for spans in self.visitors.values() for seen in spans),
+                            key=lambda seen: seen.first.seen)
+        doomed = {id(seen) for seen in everything[:max(1, len(everything) // 10)]}
+        for key in list(self.visitors):
+            kept = [seen for seen in self.visitors[key] if id(seen) not in doomed]
+            if kept:
+                self.visitors[key] = kept
+            else:
+                del self.visitors[key]
+        self.entries -= len(doomed)
+        self.dropped += len(doomed)
 
     def absorb(self, older: "Batch") -> None:
         """Take back the page views of an earlier batch whose write failed."""
@@ -112,15 +144,16 @@ class Pending:
     """One app's pending page views in this process, and the writing of them.
 
     ``write(batch)`` is the counter's writer (:func:`.counting.write_batch`),
-    called in an app context of ``app``; ``failed(error, batch)`` is told of
-    a write that failed.
+    called in an app context of ``app``; ``failed(error, batch, last)`` is
+    told of a write that failed (``last``: its page views are given up);
+    ``dropped(n)`` of visitor entries dropped to stay within the bound.
     """
 
-    def __init__(self, app, interval_ms: int, window_seconds: int, write, failed):
+    def __init__(self, app, interval_ms: int, window_seconds: int, write, failed, dropped):
         self.app = weakref.ref(app)
         self.interval = interval_ms / 1000
         self.window = window_seconds
-        self._write, self._failed = write, failed
+        self._write, self._failed, self._dropped = write, failed, dropped
         self.lock = threading.Lock()  # guards ``batch``
         self.writing = threading.Lock()  # one write at a time, in order
         self.batch = Batch(window_seconds)
@@ -134,6 +167,9 @@ class Pending:
             if started:
                 self.due_at = time.monotonic() + self.interval
             self.batch.add(hit)
+            dropped, self.batch.dropped = self.batch.dropped, 0
+        if dropped:
+            self._dropped(dropped)
         if started and self.interval:
             _Writer.wake()
 
@@ -150,7 +186,7 @@ class Pending:
         """Write what is pending (in the caller's app context); False if it failed.
 
         A failed write is tried again later, unless it was the ``last``
-        (the engine is going away) or failed ``MAX_RETRIES`` times.
+        (the engine is going away).
         """
         with self.writing:
             with self.lock:
@@ -161,13 +197,14 @@ class Pending:
                 self._write(batch)
                 return True
             except Exception as error:
-                batch.attempts = MAX_RETRIES if last else batch.attempts + 1
-                self._failed(error, batch)
-                if batch.attempts < MAX_RETRIES:
+                batch.attempts += 1
+                self._failed(error, batch, last)
+                if not last:
+                    wait = min(RETRY_SECONDS * 2 ** (batch.attempts - 1), MAX_RETRY_SECONDS)
                     with self.lock:
                         batch.absorb(self.batch)
                         self.batch = batch
-                        self.due_at = time.monotonic() + max(self.interval, RETRY_SECONDS)
+                        self.due_at = time.monotonic() + max(self.interval, wait)
                     _Writer.wake()
                 return False
 
