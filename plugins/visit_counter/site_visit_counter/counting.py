@@ -64,9 +64,12 @@ def decide(settings, connect, *, address: str, user_agent: str, cookie: visitors
         return Hit(None, seconds, day, goes_on=False, touch=False, likely_new=False)
     span = window(settings)
     if cookie is not None and abs(seconds - cookie.last_seen) <= span.total_seconds():
-        stale = seconds - cookie.last_seen >= ONLINE_PRECISION
-        return Hit(cookie.visitor, seconds, day, goes_on=True, likely_new=False,
-                   touch=bool(settings["online_minutes"]) and stale)
+        online = bool(settings["online_minutes"])
+        touch = online and seconds - cookie.last_seen >= ONLINE_PRECISION
+        # With "online" on, the cookie keeps when the reader's row was last written, so that a
+        # reader who browses on is written again a minute later (the visit ends at most that early).
+        return Hit(cookie.visitor, seconds if touch or not online else cookie.last_seen, day,
+                   goes_on=True, likely_new=False, touch=touch)
     key = cookie.visitor if cookie else visitors.recognise(connect, address, user_agent, now, span)
     if not shown:
         return Hit(key, seconds, day, goes_on=False, touch=True, likely_new=False)

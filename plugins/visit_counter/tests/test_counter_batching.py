@@ -150,3 +150,18 @@ def test_all_time_never_falls_when_yesterdays_page_views_are_written_after_today
     assert write_pending(app)  # a late write to a finished day
     totals.append(figures_shown(visit(app.test_client(), ip="192.0.2.3").get_data(as_text=True))["total"])
     assert totals == [1, 2, 3]
+
+
+def test_a_returning_readers_row_is_written_at_most_once_a_minute_for_the_online_figure(
+        counter_app, at, visit, statements_sent):
+    app = counter_app(online_minutes=5, write_interval_ms=60_000)
+    reader = app.test_client()  # keeps the visit cookie
+    times = ["2024-05-06 10:00:00", "2024-05-06 10:00:30", "2024-05-06 10:00:59", "2024-05-06 10:01:01"]
+    touched = []
+    for time in times:
+        at(app, time)
+        visit(reader)
+        with statements_sent(app) as seen:
+            assert write_pending(app)
+        touched.append(sum(s.startswith("INSERT INTO visit_counter_visitors") for s in seen))
+    assert touched == [1, 0, 0, 1]
