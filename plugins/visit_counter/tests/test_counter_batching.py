@@ -165,3 +165,13 @@ def test_a_returning_readers_row_is_written_at_most_once_a_minute_for_the_online
             assert write_pending(app)
         touched.append(sum(s.startswith("INSERT INTO visit_counter_visitors") for s in seen))
     assert touched == [1, 0, 0, 1]
+
+
+def test_page_views_still_waiting_from_the_first_day_of_the_week_count_in_its_periods(counter_app, at, visit,
+                                                                                     figures_shown):
+    app = counter_app(write_interval_ms=60_000)
+    at(app, "2024-05-06 23:59:50")  # a Monday
+    visit(app.test_client(), ip="192.0.2.1")
+    at(app, "2024-05-07 00:10:00")
+    shown = figures_shown(visit(app.test_client(), ip="192.0.2.2").get_data(as_text=True))
+    assert shown == {"today": 1, "yesterday": 1, "week": 2, "month": 2, "total": 2}
