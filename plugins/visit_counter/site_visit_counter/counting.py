@@ -98,6 +98,7 @@ def write_batch(settings, batch: pending.Batch) -> None:
     spans = [(key, seen) for key in sorted(batch.visitors) for seen in batch.visitors[key]]
     visits = collections.Counter()
     with store.page_view_transaction() as write:
+        batch.transaction = store.transaction_id(write)
         started = store.touch_visitors(write, [(key, seen.first.seen, seen.last_seen) for key, seen in spans],
                                        int(window(settings).total_seconds()))
         for (_, seen), new in zip(spans, started):
@@ -116,7 +117,7 @@ def init_app(app, counter) -> None:
     settings = counter.settings
     waiting = counter.pending = pending.Pending(
         app, settings["write_interval_ms"], int(window(settings).total_seconds()),
-        write=lambda batch: write_batch(settings, batch),
+        write=lambda batch: write_batch(settings, batch), committed=store.committed,
         failed=lambda error, batch, last: count_failed(counter, error, batch, last),
         dropped=lambda entries: counter.logger.warning(
             "visit_counter: %d visitor entries dropped from a batch of page views waiting to be written "

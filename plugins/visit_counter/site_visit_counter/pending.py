@@ -12,7 +12,10 @@ A batch is swapped out under a lock before it is written, so a request never
 waits for the database. A write that fails (a locked or read-only database,
 a server that is down) is logged and counted, and its page views go back
 into the next batch, tried again after ``RETRY_SECONDS``, doubling up to
-``MAX_RETRY_SECONDS``, for as long as the database is away.
+``MAX_RETRY_SECONDS``, for as long as the database is away. When the
+connection to PostgreSQL breaks during a write, the commit may have happened
+or not: the batch waits aside until the server says (``txid_status``), and is
+written again only if its transaction did not commit, so never twice.
 
 Memory is bounded: the page views of a day are one counter, whatever their
 number; what grows is one entry per visitor and visit, needed to decide
@@ -61,6 +64,7 @@ class Batch:
     entries: int = 0  # the number of ``Seen`` in ``visitors``
     dropped: int = 0  # entries dropped to stay within ``MAX_VISITOR_ENTRIES``, not yet reported
     attempts: int = 0  # failed writes so far
+    transaction: int | None = None  # PostgreSQL's id of the last write's transaction, once begun
 
     def __bool__(self) -> bool:
         return bool(self.page_views or self.bot_views)
@@ -146,14 +150,18 @@ class Pending:
     ``write(batch)`` is the counter's writer (:func:`.counting.write_batch`),
     called in an app context of ``app``; ``failed(error, batch, last)`` is
     told of a write that failed (``last``: its page views are given up);
-    ``dropped(n)`` of visitor entries dropped to stay within the bound.
+    ``dropped(n)`` of visitor entries dropped to stay within the bound;
+    ``committed(transaction)`` says whether a transaction whose commit was
+    not confirmed (the connection broke) did commit: True, False, or None
+    while the server has not decided.
     """
 
-    def __init__(self, app, interval_ms: int, window_seconds: int, write, failed, dropped):
+    def __init__(self, app, interval_ms: int, window_seconds: int, write, failed, dropped, committed):
         self.app = weakref.ref(app)
         self.interval = interval_ms / 1000
         self.window = window_seconds
-        self._write, self._failed, self._dropped = write, failed, dropped
+        self._write, self._failed, self._dropped, self._committed = write, failed, dropped, committed
+        self.unsure: list[Batch] = []  # failed once their transaction had begun: it may have committed
         self.lock = threading.Lock()  # guards ``batch``
         self.writing = threading.Lock()  # one write at a time, in order
         self.batch = Batch(window_seconds)
@@ -174,8 +182,13 @@ class Pending:
             _Writer.wake()
 
     def by_day(self) -> dict[dt.date, tuple[int, int, int]]:
+        """What waits here per day, the unsure batches' included (see :meth:`Batch.by_day`)."""
         with self.lock:
-            return self.batch.by_day() if self.batch else {}
+            days: dict[dt.date, tuple[int, int, int]] = {}
+            for batch in [self.batch, *self.unsure]:
+                for day, counts in batch.by_day().items():
+                    days[day] = tuple(a + b for a, b in zip(days.get(day, (0, 0, 0)), counts))
+            return days
 
     def last_seen(self, visitor: str) -> int | None:
         """When ``visitor``'s last page view waiting here was (Unix seconds), if any."""
@@ -191,10 +204,14 @@ class Pending:
         with self.writing:
             with self.lock:
                 batch, self.batch, self.due_at = self.batch, Batch(self.window), None
-            if not batch:
+            if not batch and not self.unsure:
                 return True
             try:
-                self._write(batch)
+                for lost in self._not_committed():
+                    batch.absorb(lost)
+                batch.transaction = None
+                if batch:
+                    self._write(batch)
                 return True
             except Exception as error:
                 batch.attempts += 1
@@ -202,11 +219,20 @@ class Pending:
                 if not last:
                     wait = min(RETRY_SECONDS * 2 ** (batch.attempts - 1), MAX_RETRY_SECONDS)
                     with self.lock:
-                        batch.absorb(self.batch)
-                        self.batch = batch
+                        if batch.transaction is not None:
+                            self.unsure.append(batch)  # asked about before its page views are written again
+                        else:
+                            batch.absorb(self.batch)
+                            self.batch = batch
                         self.due_at = time.monotonic() + max(self.interval, wait)
                     _Writer.wake()
                 return False
+
+    def _not_committed(self) -> list[Batch]:
+        """The unsure batches whose transaction did not commit (to write again); forgets the committed."""
+        decided = [(batch, self._committed(batch.transaction)) for batch in self.unsure]
+        self.unsure = [batch for batch, done in decided if done is None]
+        return [batch for batch, done in decided if done is False]
 
     def write_in_context(self, *, last: bool = False) -> bool:
         """:meth:`write_now` in an app context of the app (if it still exists)."""
@@ -219,7 +245,7 @@ class Pending:
     def forget(self) -> None:
         """After ``fork``: the parent's pending page views are the parent's to write."""
         self.lock, self.writing = threading.Lock(), threading.Lock()
-        self.batch, self.due_at = Batch(self.window), None
+        self.batch, self.due_at, self.unsure = Batch(self.window), None, []
 
 
 _everyone: weakref.WeakSet[Pending] = weakref.WeakSet()

@@ -267,3 +267,24 @@ def test_the_cleanup_command_deletes_expired_visitors(counter_app, at, visit):
     at(app, "2024-05-06 08:31:00")
     output = app.test_cli_runner().invoke(args=["counter", "cleanup"]).output
     assert output.startswith("deleted 2 visitor rows")
+
+
+@pytest.mark.parametrize("commit_happened", [True, False])
+def test_a_write_whose_commit_was_not_confirmed_is_written_again_only_if_it_did_not_commit(
+        counter_app, visit, monkeypatch, commit_happened):
+    """The connection breaks as COMMIT is sent (PostgreSQL): the server's word decides, never a guess."""
+    site_app = counter_app(write_interval_ms=60_000)
+    if not site_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only: an SQLite commit cannot be lost on the way")
+    end = store.RawWrite.end
+
+    def connection_lost(write, commit):
+        end(write, commit=commit and commit_happened)
+        raise sa.exc.OperationalError("COMMIT", None, Exception("server closed the connection unexpectedly"))
+
+    visit(site_app.test_client(), ip="192.0.2.1")
+    with monkeypatch.context() as patched:
+        patched.setattr(store.RawWrite, "end", connection_lost)
+        assert not write_pending(site_app)
+    assert write_pending(site_app)
+    assert [row[1] for row in day_rows(site_app)] == [1]
