@@ -212,6 +212,8 @@ class Pending:
                 batch.transaction = None
                 if batch:
                     self._write(batch)
+                if self.unsure:  # a transaction the server has not decided yet: ask again soon
+                    self._due_in(RETRY_SECONDS)
                 return True
             except Exception as error:
                 batch.attempts += 1
@@ -224,9 +226,13 @@ class Pending:
                         else:
                             batch.absorb(self.batch)
                             self.batch = batch
-                        self.due_at = time.monotonic() + max(self.interval, wait)
-                    _Writer.wake()
+                    self._due_in(wait)
                 return False
+
+    def _due_in(self, seconds: float) -> None:
+        with self.lock:
+            self.due_at = time.monotonic() + max(self.interval, seconds)
+        _Writer.wake()
 
     def _not_committed(self) -> list[Batch]:
         """The unsure batches whose transaction did not commit (to write again); forgets the committed."""
