@@ -154,3 +154,33 @@ def test_page_views_are_all_counted_while_the_counter_widget_is_served_from_the_
     write_pending(second)  # the other worker writes its page views within write_interval_ms
     stats = json.loads(first.test_cli_runner().invoke(args=["counter", "stats", "--json"]).output)
     assert stats["today"]["visits"] == 30 and stats["today"]["page_views"] == 30  # ...the counts do not
+
+
+def test_workers_sharing_redis_agree_on_all_time_once_a_late_batch_is_written(site_app_factory, redis_cache):
+    """Yesterday's last page views, written by one worker after the other cached today's sums."""
+    pytest.importorskip("site_visit_counter", reason="the visit counter is not installed")
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from site_core import clock
+    from site_visit_counter.counting import write_pending
+
+    def at(app, text):
+        clock.freeze(app, dt.datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+
+    def total(app, n):
+        html = app.test_client().get("/", headers={"User-Agent": BROWSER.format(n=n)}).get_data(as_text=True)
+        return page_numbers(html, "data-period", "data-count")["total"]
+
+    config = {"PLUGINS": {"enabled": ["visit_counter"], "visit_counter": {"write_interval_ms": 60_000}},
+              **redis_cache}
+    first, second = workers(site_app_factory, config)
+    at(first, "2024-05-06 23:59:50")
+    assert total(first, 1) == 1  # waits in the first worker
+    for app in (first, second):
+        at(app, "2024-05-07 00:10:00")
+    assert total(second, 2) == 1  # the first worker's page view is still pending there
+    assert write_pending(first) and write_pending(second)
+    assert total(second, 3) == 3  # the late page view, reader 2's, and this one
+    assert write_pending(second)
+    assert total(first, 4) == 4

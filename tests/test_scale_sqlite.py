@@ -63,11 +63,15 @@ def test_a_write_transaction_takes_the_write_lock_when_it_begins(sqlite_app, tmp
     other.close()
 
 
-def hold_write_lock(path, seconds: float, ready: threading.Event) -> None:
+def hold_write_lock(path, seconds: float, ready: threading.Event, writing: threading.Event,
+                    release: threading.Event) -> None:
+    """Hold SQLite's write lock from ``ready`` until ``seconds`` after the other writer began
+    ``writing``, or until ``release``."""
     holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     ready.set()
-    time.sleep(seconds)
+    writing.wait()
+    release.wait(seconds)
     holder.execute("ROLLBACK")
     holder.close()
 
@@ -77,29 +81,40 @@ def write_one_category(app, name: str) -> None:
         connection.execute(sa.text("INSERT INTO categories (name, slug) VALUES (:n, :n)"), {"n": name})
 
 
-def test_a_writer_waits_for_the_lock_up_to_the_busy_timeout(sqlite_app, tmp_path):
-    app = sqlite_app(SQLITE_BUSY_TIMEOUT_MS=5000)
-    ready = threading.Event()
-    holder = threading.Thread(target=hold_write_lock, args=(tmp_path / "site.db", 0.3, ready))
-    holder.start()
-    ready.wait(5)
-    started = time.monotonic()
-    write_one_category(app, "chờ-khoá")  # waits about 0.3 s, then succeeds
-    assert time.monotonic() - started >= 0.2
-    holder.join()
+@pytest.fixture
+def lock_held(tmp_path):
+    """``lock_held(seconds)``: another connection holds the write lock until ``seconds`` after
+    the caller says it begins writing (``.set()`` on the event returned), or the test ends."""
+    threads, release = [], threading.Event()
+
+    def hold(seconds: float) -> threading.Event:
+        ready, writing = threading.Event(), threading.Event()
+        holder = threading.Thread(target=hold_write_lock,
+                                  args=(tmp_path / "site.db", seconds, ready, writing, release))
+        holder.start()
+        threads.append((holder, writing))
+        ready.wait()
+        return writing
+
+    yield hold
+    release.set()
+    for holder, writing in threads:
+        writing.set()
+        holder.join()
 
 
-def test_a_writer_gives_up_after_a_short_busy_timeout(sqlite_app, tmp_path):
+def test_a_writer_waits_for_the_lock_within_the_busy_timeout(sqlite_app, lock_held):
+    app = sqlite_app(SQLITE_BUSY_TIMEOUT_MS=30_000)
+    lock_held(0.3).set()
+    write_one_category(app, "chờ-khoá")  # SQLite's busy handler waits the 0.3 s, then the write succeeds
+
+
+def test_a_writer_gives_up_after_a_short_busy_timeout(sqlite_app, lock_held):
+    """A 50 ms bound, not the driver's 5 s default: the lock is held for 2 s and the write fails."""
     app = sqlite_app(SQLITE_BUSY_TIMEOUT_MS=50)
-    ready = threading.Event()
-    holder = threading.Thread(target=hold_write_lock, args=(tmp_path / "site.db", 1.0, ready))
-    holder.start()
-    ready.wait(5)
-    started = time.monotonic()
+    lock_held(2.0).set()
     with pytest.raises(sa.exc.OperationalError, match="locked"):
         write_one_category(app, "không-chờ")
-    assert time.monotonic() - started < 0.8
-    holder.join()
 
 
 def read_then_write(url: str, instance: str, rounds: int, barrier, results) -> None:

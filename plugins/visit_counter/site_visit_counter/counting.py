@@ -24,7 +24,7 @@ from flask import current_app, request
 from site_core import clock
 from site_core.api import db, write_transaction
 
-from . import bots, pending, state, store, visitors
+from . import bots, figures, pending, state, store, visitors
 from .periods import bucket
 
 CLEANUP_EVERY = 60  # seconds between opportunistic cleanups, per process
@@ -64,9 +64,12 @@ def decide(settings, connect, *, address: str, user_agent: str, cookie: visitors
         return Hit(None, seconds, day, goes_on=False, touch=False, likely_new=False)
     span = window(settings)
     if cookie is not None and abs(seconds - cookie.last_seen) <= span.total_seconds():
-        stale = seconds - cookie.last_seen >= ONLINE_PRECISION
-        return Hit(cookie.visitor, seconds, day, goes_on=True, likely_new=False,
-                   touch=bool(settings["online_minutes"]) and stale)
+        online = bool(settings["online_minutes"])
+        touch = online and seconds - cookie.last_seen >= ONLINE_PRECISION
+        # With "online" on, the cookie keeps when the reader's row was last written, so that a
+        # reader who browses on is written again a minute later (the visit ends at most that early).
+        return Hit(cookie.visitor, seconds if touch or not online else cookie.last_seen, day,
+                   goes_on=True, likely_new=False, touch=touch)
     key = cookie.visitor if cookie else visitors.recognise(connect, address, user_agent, now, span)
     if not shown:
         return Hit(key, seconds, day, goes_on=False, touch=True, likely_new=False)
@@ -88,11 +91,14 @@ def write_batch(settings, batch: pending.Batch) -> None:
     A visitor's upsert decides whether their earliest page view in the batch
     starts a visit (their last page view stored is older than the window);
     rows are touched in a fixed order (keys, then days), so concurrent
-    writers on PostgreSQL cannot deadlock.
+    writers on PostgreSQL cannot deadlock. A batch holding a day before
+    today (written after midnight, or after an outage) drops the cached sums
+    of finished days, in every worker when the cache is shared.
     """
     spans = [(key, seen) for key in sorted(batch.visitors) for seen in batch.visitors[key]]
     visits = collections.Counter()
     with store.page_view_transaction() as write:
+        batch.transaction = store.transaction_id(write)
         started = store.touch_visitors(write, [(key, seen.first.seen, seen.last_seen) for key, seen in spans],
                                        int(window(settings).total_seconds()))
         for (_, seen), new in zip(spans, started):
@@ -101,6 +107,9 @@ def write_batch(settings, batch: pending.Batch) -> None:
         for day in sorted({*batch.page_views, *batch.bot_views}):
             store.bump_day(write, day, visits=visits[day], page_views=batch.page_views[day],
                            bot_views=batch.bot_views[day])
+    today = bucket(clock.now())
+    if any(day < today for day in {*batch.page_views, *batch.bot_views}):
+        figures.forget_finished(today)  # late page views of a finished day: its cached sums lack them
 
 
 def init_app(app, counter) -> None:
@@ -108,8 +117,12 @@ def init_app(app, counter) -> None:
     settings = counter.settings
     waiting = counter.pending = pending.Pending(
         app, settings["write_interval_ms"], int(window(settings).total_seconds()),
-        write=lambda batch: write_batch(settings, batch),
-        failed=lambda error, batch: count_failed(counter, error, batch))
+        write=lambda batch: write_batch(settings, batch), committed=store.committed,
+        failed=lambda error, batch, last: count_failed(counter, error, batch, last),
+        dropped=lambda entries: counter.logger.warning(
+            "visit_counter: %d visitor entries dropped from a batch of page views waiting to be written "
+            "(memory bound, pending.MAX_VISITOR_ENTRIES): their page views are kept, up to %d visits are not",
+            entries, entries))
     with app.app_context():
         sa.event.listen(db.engine, "engine_disposed", lambda engine: waiting.write_in_context(last=True))
 
@@ -174,12 +187,12 @@ def flush(_error=None) -> None:
     maybe_cleanup(counter, clock.now())
 
 
-def count_failed(counter, error: Exception, batch: pending.Batch | None = None) -> None:
+def count_failed(counter, error: Exception, batch: pending.Batch | None = None, last: bool = False) -> None:
     """Log and count a page view (or a batch of them) that could not be written."""
     counter.count_failure()
     what = "page view not counted" if batch is None else (
-        f"{batch.size()} page views not written yet (attempt {batch.attempts})"
-        if batch.attempts < pending.MAX_RETRIES else f"{batch.size()} page views given up")
+        f"{batch.size()} page views given up" if last
+        else f"{batch.size()} page views not written yet (attempt {batch.attempts})")
     if isinstance(error, store.DatabaseError):
         counter.logger.error("visit_counter: %s (%s failures so far): %s", what, counter.failures, error)
     else:

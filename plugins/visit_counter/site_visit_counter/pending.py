@@ -9,9 +9,20 @@ database's single write lock per page view). With ``write_interval_ms = 0``
 each page view is written when its request ends, as a batch of one.
 
 A batch is swapped out under a lock before it is written, so a request never
-waits for the database. A write that fails (a locked or read-only database)
-is logged and counted, and its page views go back into the next batch:
-nothing is lost while the database is away, up to ``MAX_RETRIES`` attempts.
+waits for the database. A write that fails (a locked or read-only database,
+a server that is down) is logged and counted, and its page views go back
+into the next batch, tried again after ``RETRY_SECONDS``, doubling up to
+``MAX_RETRY_SECONDS``, for as long as the database is away. When the
+connection to PostgreSQL breaks during a write, the commit may have happened
+or not: the batch waits aside until the server says (``txid_status``), and is
+written again only if its transaction did not commit, so never twice.
+
+Memory is bounded: the page views of a day are one counter, whatever their
+number; what grows is one entry per visitor and visit, needed to decide
+which page views start a visit. Beyond ``MAX_VISITOR_ENTRIES`` entries the
+oldest are dropped, and logged with their count: their page views are
+still written, at most that many visits are not.
+
 What is pending is written when the process exits normally (gunicorn's
 graceful stop and restarts, Ctrl-C) and before the app's engine is
 disposed; a process killed outright loses at most one interval of counts,
@@ -28,8 +39,9 @@ import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 
-MAX_RETRIES = 20  # failed writes in a row before a batch is given up (logged with its size)
-RETRY_SECONDS = 1.0  # the least wait before a failed write is tried again
+RETRY_SECONDS = 1.0  # the wait before a failed write is tried again, doubled after each failure...
+MAX_RETRY_SECONDS = 8.0  # ...up to this
+MAX_VISITOR_ENTRIES = 100_000  # per app and process (about 50 MB: ~480 bytes each); beyond, the oldest go
 
 
 @dataclass
@@ -49,7 +61,10 @@ class Batch:
     bot_views: Counter = field(default_factory=Counter)  # day -> bot views
     likely_visits: Counter = field(default_factory=Counter)  # day -> visits they likely start (display)
     visitors: dict[str, list[Seen]] = field(default_factory=dict)  # in time order
+    entries: int = 0  # the number of ``Seen`` in ``visitors``
+    dropped: int = 0  # entries dropped to stay within ``MAX_VISITOR_ENTRIES``, not yet reported
     attempts: int = 0  # failed writes so far
+    transaction: int | None = None  # PostgreSQL's id of the last write's transaction, once begun
 
     def __bool__(self) -> bool:
         return bool(self.page_views or self.bot_views)
@@ -72,11 +87,15 @@ class Batch:
         spans = self.visitors.get(key)
         if spans is None:
             self.visitors[key] = [new]
+            self.entries += 1
+            if self.entries > MAX_VISITOR_ENTRIES:
+                self._drop_oldest()
             return
         last = spans[-1]
         if last.first.seen <= new.first.seen and new.first.seen - last.last_seen <= self.window:
             last.last_seen = max(last.last_seen, new.last_seen)
             return
+        self.entries -= len(spans)
         spans.append(new)
         spans.sort(key=lambda seen: seen.first.seen)
         merged = [spans[0]]
@@ -87,6 +106,23 @@ class Batch:
                 continue
             last.last_seen = max(last.last_seen, seen.last_seen)
         self.visitors[key] = merged
+        self.entries += len(merged)
+        if self.entries > MAX_VISITOR_ENTRIES:
+            self._drop_oldest()
+
+    def _drop_oldest(self) -> None:
+        """Drop the oldest tenth of the visitor entries (their page views stay counted)."""
+        everything = sorted((seen for spans in self.visitors.values() for seen in spans),
+                            key=lambda seen: seen.first.seen)
+        doomed = {id(seen) for seen in everything[:max(1, len(everything) // 10)]}
+        for key in list(self.visitors):
+            kept = [seen for seen in self.visitors[key] if id(seen) not in doomed]
+            if kept:
+                self.visitors[key] = kept
+            else:
+                del self.visitors[key]
+        self.entries -= len(doomed)
+        self.dropped += len(doomed)
 
     def absorb(self, older: "Batch") -> None:
         """Take back the page views of an earlier batch whose write failed."""
@@ -112,15 +148,20 @@ class Pending:
     """One app's pending page views in this process, and the writing of them.
 
     ``write(batch)`` is the counter's writer (:func:`.counting.write_batch`),
-    called in an app context of ``app``; ``failed(error, batch)`` is told of
-    a write that failed.
+    called in an app context of ``app``; ``failed(error, batch, last)`` is
+    told of a write that failed (``last``: its page views are given up);
+    ``dropped(n)`` of visitor entries dropped to stay within the bound;
+    ``committed(transaction)`` says whether a transaction whose commit was
+    not confirmed (the connection broke) did commit: True, False, or None
+    while the server has not decided.
     """
 
-    def __init__(self, app, interval_ms: int, window_seconds: int, write, failed):
+    def __init__(self, app, interval_ms: int, window_seconds: int, write, failed, dropped, committed):
         self.app = weakref.ref(app)
         self.interval = interval_ms / 1000
         self.window = window_seconds
-        self._write, self._failed = write, failed
+        self._write, self._failed, self._dropped, self._committed = write, failed, dropped, committed
+        self.unsure: list[Batch] = []  # failed once their transaction had begun: it may have committed
         self.lock = threading.Lock()  # guards ``batch``
         self.writing = threading.Lock()  # one write at a time, in order
         self.batch = Batch(window_seconds)
@@ -134,12 +175,20 @@ class Pending:
             if started:
                 self.due_at = time.monotonic() + self.interval
             self.batch.add(hit)
+            dropped, self.batch.dropped = self.batch.dropped, 0
+        if dropped:
+            self._dropped(dropped)
         if started and self.interval:
             _Writer.wake()
 
     def by_day(self) -> dict[dt.date, tuple[int, int, int]]:
+        """What waits here per day, the unsure batches' included (see :meth:`Batch.by_day`)."""
         with self.lock:
-            return self.batch.by_day() if self.batch else {}
+            days: dict[dt.date, tuple[int, int, int]] = {}
+            for batch in [self.batch, *self.unsure]:
+                for day, counts in batch.by_day().items():
+                    days[day] = tuple(a + b for a, b in zip(days.get(day, (0, 0, 0)), counts))
+            return days
 
     def last_seen(self, visitor: str) -> int | None:
         """When ``visitor``'s last page view waiting here was (Unix seconds), if any."""
@@ -150,26 +199,46 @@ class Pending:
         """Write what is pending (in the caller's app context); False if it failed.
 
         A failed write is tried again later, unless it was the ``last``
-        (the engine is going away) or failed ``MAX_RETRIES`` times.
+        (the engine is going away).
         """
         with self.writing:
             with self.lock:
                 batch, self.batch, self.due_at = self.batch, Batch(self.window), None
-            if not batch:
+            if not batch and not self.unsure:
                 return True
             try:
-                self._write(batch)
+                for lost in self._not_committed():
+                    batch.absorb(lost)
+                batch.transaction = None
+                if batch:
+                    self._write(batch)
+                if self.unsure:  # a transaction the server has not decided yet: ask again soon
+                    self._due_in(RETRY_SECONDS)
                 return True
             except Exception as error:
-                batch.attempts = MAX_RETRIES if last else batch.attempts + 1
-                self._failed(error, batch)
-                if batch.attempts < MAX_RETRIES:
+                batch.attempts += 1
+                self._failed(error, batch, last)
+                if not last:
+                    wait = min(RETRY_SECONDS * 2 ** (batch.attempts - 1), MAX_RETRY_SECONDS)
                     with self.lock:
-                        batch.absorb(self.batch)
-                        self.batch = batch
-                        self.due_at = time.monotonic() + max(self.interval, RETRY_SECONDS)
-                    _Writer.wake()
+                        if batch.transaction is not None:
+                            self.unsure.append(batch)  # asked about before its page views are written again
+                        else:
+                            batch.absorb(self.batch)
+                            self.batch = batch
+                    self._due_in(wait)
                 return False
+
+    def _due_in(self, seconds: float) -> None:
+        with self.lock:
+            self.due_at = time.monotonic() + max(self.interval, seconds)
+        _Writer.wake()
+
+    def _not_committed(self) -> list[Batch]:
+        """The unsure batches whose transaction did not commit (to write again); forgets the committed."""
+        decided = [(batch, self._committed(batch.transaction)) for batch in self.unsure]
+        self.unsure = [batch for batch, done in decided if done is None]
+        return [batch for batch, done in decided if done is False]
 
     def write_in_context(self, *, last: bool = False) -> bool:
         """:meth:`write_now` in an app context of the app (if it still exists)."""
@@ -182,7 +251,7 @@ class Pending:
     def forget(self) -> None:
         """After ``fork``: the parent's pending page views are the parent's to write."""
         self.lock, self.writing = threading.Lock(), threading.Lock()
-        self.batch, self.due_at = Batch(self.window), None
+        self.batch, self.due_at, self.unsure = Batch(self.window), None, []
 
 
 _everyone: weakref.WeakSet[Pending] = weakref.WeakSet()

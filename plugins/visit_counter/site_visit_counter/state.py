@@ -20,7 +20,7 @@ class Counter:
     signer: object = None  # the visitor cookie's signer, made on first use
     lock: threading.Lock = field(default_factory=threading.Lock)
     pending: object = None  # this process's page views not yet written (``pending.Pending``)
-    shown_today: tuple = (None, None)  # (day, Counts) the widget last showed for today
+    shown: tuple = (None, None)  # (day, Figures) the widget last showed
 
     @property
     def settings(self) -> dict:

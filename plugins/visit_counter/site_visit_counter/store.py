@@ -198,6 +198,20 @@ def _insert(connection, table):
     raise NotImplementedError(f"the visit counter needs SQLite or PostgreSQL, not {dialect}")
 
 
+def transaction_id(write: RawWrite) -> int | None:
+    """The PostgreSQL transaction's id, to ask later whether it committed (None on SQLite)."""
+    if write.dialect.name != "postgresql":
+        return None
+    return int(write.send("SELECT txid_current()").fetchone()[0])
+
+
+def committed(transaction: int) -> bool | None:
+    """Whether PostgreSQL transaction ``transaction`` committed; None while it is still open."""
+    with db.engine.connect() as connection:
+        status = connection.exec_driver_sql("SELECT txid_status(%(id)s)", {"id": transaction}).scalar()
+    return None if status == "in progress" else status == "committed"
+
+
 def bump_day(write: RawWrite, day: dt.date, *, visits: int = 0, page_views: int = 0, bot_views: int = 0) -> None:
     """Add to ``day``'s counts (nothing read back: in a pipeline it waits for nothing)."""
     write.run(sql.BUMP_DAY, day=day, visits=visits, page_views=page_views, bot_views=bot_views)

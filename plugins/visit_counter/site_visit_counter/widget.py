@@ -7,29 +7,36 @@ process has not written yet.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import request, url_for
 
 from site_core import clock
 from site_core.api import db, is_page_view
 
 from . import counting, state, store
-from .figures import Counts, figures
+from .figures import PERIODS, Counts, Figures, figures
+
+PERIOD_NAMES = tuple(name for name, _ in PERIODS)
 
 
-def at_least_shown(counter, today, live: Counts) -> Counts:
-    """``live``, or more: today's figures never go back within a day in one process.
+def never_fewer(counter, today, shown: Figures) -> Figures:
+    """``shown``, or more: in one process no figure goes back within a day, and "all time" never does.
 
     A batch this process has just written has left its pending page views
     but may not be in what this page read yet (SQLite reads from the
-    snapshot its transaction began with), which would show a few less for a
-    moment; the day's counts only ever grow, so the larger figure is right.
+    snapshot its transaction began with, the finished days' sums may come
+    from the cache); the counts only ever grow, so the larger figure is right.
     """
     with counter.lock:
-        day, shown = counter.shown_today
-        if day == today:
-            live = Counts(*map(max, zip(live.astuple(), shown.astuple())))
-        counter.shown_today = (today, live)
-    return live
+        day, before = counter.shown
+        if before is not None:
+            floors = PERIOD_NAMES if day == today else ("total",)
+            shown = replace(shown, **{name: Counts(*map(max, zip(getattr(shown, name).astuple(),
+                                                                 getattr(before, name).astuple())))
+                                      for name in floors})
+        counter.shown = (today, shown)
+    return shown
 
 
 def context(page) -> dict:
@@ -52,9 +59,9 @@ def context(page) -> dict:
         online += mine is not None
     stored = hit.stored_day if hit is not None and hit.day == today else None  # read with the lookup
     live = Counts(*(stored or store.today_counts(reader, today))) + pending.pop(today, Counts())
-    live = at_least_shown(counter, today, live)
-    shown = figures(reader, today, settings["initial_total"], live=live, pending=pending, online=online,
-                    settled=counting.settled(settings, now))
+    shown = never_fewer(counter, today, figures(reader, today, settings["initial_total"], live=live,
+                                                pending=pending, online=online,
+                                                settled=counting.settled(settings, now)))
     return {
         "rows": shown.rows(),
         "online": shown.online,

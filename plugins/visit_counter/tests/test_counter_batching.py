@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import multiprocessing
-import time
+import threading
 
 import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
 from site_core.db import db
+from site_visit_counter import state
 from site_visit_counter.counting import write_pending
 from site_visit_counter.models import days
 
@@ -20,11 +21,14 @@ def stored_page_views(app) -> int:
 
 def test_page_views_are_written_within_the_interval_without_another_request(counter_app, visit):
     app = counter_app(write_interval_ms=50)
+    waiting = state.get(app).pending
+    written, write = threading.Event(), waiting._write
+    waiting._write = lambda batch: (write(batch), written.set())  # told when the thread has written
     for n in range(3):
         visit(app.test_client(), ip=f"192.0.2.{n + 1}")
-    deadline = time.monotonic() + 10
-    while stored_page_views(app) < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    while stored_page_views(app) < 3:  # the three may take more than one batch
+        assert written.wait(timeout=120), "the writer thread wrote nothing"  # a guard against hanging
+        written.clear()
     assert stored_page_views(app) == 3
 
 
@@ -89,10 +93,12 @@ def test_the_figures_never_go_back_when_a_batch_lands_while_a_page_reads(counter
         visit(app.test_client(), ip=f"192.0.2.{n + 1}")
     before = figures_shown(visit(app.test_client(), ip="192.0.2.4").get_data(as_text=True))["today"]
     assert before == 4
-    write_pending(app)  # the batch leaves the pending views...
-    monkeypatch.setattr(store, "today_counts", lambda connection, day: (0, 0, 0))  # ...a snapshot from before it
-    after = figures_shown(visit(app.test_client(), ip="192.0.2.5").get_data(as_text=True))["today"]
-    assert after >= before
+    write_pending(app)  # the batch leaves the pending views, while this page reads a snapshot from before it:
+    last_seen_and_day = store.last_seen_and_day
+    monkeypatch.setattr(store, "last_seen_and_day", lambda *args: (last_seen_and_day(*args)[0], (0, 0, 0)))
+    monkeypatch.setattr(store, "today_counts", lambda connection, day: (0, 0, 0))
+    after = figures_shown(visit(app.test_client(), ip="192.0.2.5").get_data(as_text=True))
+    assert after["today"] >= before and after["total"] >= before
 
 
 def spans_by_gaps(times: list[int], window: int) -> list[tuple[int, int]]:
@@ -132,3 +138,40 @@ def test_a_batch_groups_a_readers_page_views_into_visits_whatever_their_order(ti
     for batch in (whole, later):
         assert [(seen.first.seen, seen.last_seen) for seen in batch.visitors["reader"]] == wanted
         assert batch.size() == len(times)
+
+
+def test_all_time_never_falls_when_yesterdays_page_views_are_written_after_todays_sums_were_cached(
+        counter_app, at, visit, figures_shown):
+    app = counter_app(write_interval_ms=60_000)
+    at(app, "2024-05-06 23:59:50")
+    totals = [figures_shown(visit(app.test_client(), ip="192.0.2.1").get_data(as_text=True))["total"]]
+    at(app, "2024-05-07 00:10:00")  # yesterday's page view still waits; the finished days' sums are cached now
+    totals.append(figures_shown(visit(app.test_client(), ip="192.0.2.2").get_data(as_text=True))["total"])
+    assert write_pending(app)  # a late write to a finished day
+    totals.append(figures_shown(visit(app.test_client(), ip="192.0.2.3").get_data(as_text=True))["total"])
+    assert totals == [1, 2, 3]
+
+
+def test_a_returning_readers_row_is_written_at_most_once_a_minute_for_the_online_figure(
+        counter_app, at, visit, statements_sent):
+    app = counter_app(online_minutes=5, write_interval_ms=60_000)
+    reader = app.test_client()  # keeps the visit cookie
+    times = ["2024-05-06 10:00:00", "2024-05-06 10:00:30", "2024-05-06 10:00:59", "2024-05-06 10:01:01"]
+    touched = []
+    for time in times:
+        at(app, time)
+        visit(reader)
+        with statements_sent(app) as seen:
+            assert write_pending(app)
+        touched.append(sum(s.startswith("INSERT INTO visit_counter_visitors") for s in seen))
+    assert touched == [1, 0, 0, 1]
+
+
+def test_page_views_still_waiting_from_the_first_day_of_the_week_count_in_its_periods(counter_app, at, visit,
+                                                                                     figures_shown):
+    app = counter_app(write_interval_ms=60_000)
+    at(app, "2024-05-06 23:59:50")  # a Monday
+    visit(app.test_client(), ip="192.0.2.1")
+    at(app, "2024-05-07 00:10:00")
+    shown = figures_shown(visit(app.test_client(), ip="192.0.2.2").get_data(as_text=True))
+    assert shown == {"today": 1, "yesterday": 1, "week": 2, "month": 2, "total": 2}

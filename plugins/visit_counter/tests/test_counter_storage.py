@@ -120,27 +120,42 @@ def test_a_locked_database_does_not_break_the_page_and_its_page_views_wait(count
     assert day_rows(app) == [(3, 3, 0)]
 
 
-def test_page_views_that_cannot_be_written_after_many_tries_are_given_up_and_logged(
-        counter_app, at, visit, caplog, monkeypatch):
-    from site_visit_counter import pending
-
-    monkeypatch.setattr(pending, "MAX_RETRIES", 2)
-    app = counter_app({"SQLITE_BUSY_TIMEOUT_MS": 50}, write_interval_ms=60_000)
+def test_page_views_that_cannot_be_written_wait_for_as_long_as_the_database_is_away(
+        counter_app, at, visit, caplog):
+    app = counter_app({"SQLITE_BUSY_TIMEOUT_MS": 20}, write_interval_ms=60_000)
     at(app, FROZEN)
     visit(app.test_client(), ip="192.0.2.1")
-    assert day_rows(app) == [(1, 1, 0)]
-    visit(app.test_client(), ip="192.0.2.2")
+    assert write_pending(app)
     release, close = hold_lock(app)
     try:
         with caplog.at_level(logging.ERROR, logger="site_core.plugin.visit_counter"):
-            assert not write_pending(app) and not write_pending(app)
-        assert "1 page views given up" in caplog.text
+            for n in range(2, 42):  # forty failed writes, a page view before each
+                visit(app.test_client(), ip=f"192.0.2.{n}")
+                assert not write_pending(app)
+        assert "40 page views not written yet (attempt 40)" in caplog.text
+        assert "given up" not in caplog.text
     finally:
         release()
         close()
-    assert day_rows(app) == [(1, 1, 0)]
-    visit(app.test_client(), ip="192.0.2.3")  # counting goes on
-    assert day_rows(app) == [(2, 2, 0)]
+    assert write_pending(app)
+    assert day_rows(app) == [(41, 41, 0)]
+
+
+def test_beyond_the_memory_bound_the_oldest_visitor_entries_go_and_every_page_view_stays(
+        counter_app, at, visit, caplog, monkeypatch):
+    from site_visit_counter import pending
+
+    monkeypatch.setattr(pending, "MAX_VISITOR_ENTRIES", 10)
+    app = counter_app(write_interval_ms=60_000)
+    at(app, FROZEN)
+    with caplog.at_level(logging.WARNING, logger="site_core.plugin.visit_counter"):
+        for n in range(25):
+            visit(app.test_client(), ip=f"192.0.2.{n + 1}")
+    assert len(state.get(app).pending.batch.visitors) <= 10
+    dropped = sum(int(r.getMessage().split()[1]) for r in caplog.records if "entries dropped" in r.getMessage())
+    assert dropped == 15
+    assert write_pending(app)
+    assert day_rows(app) == [(25 - dropped, 25, 0)]  # every page view; the visits of dropped entries are not
 
 
 def test_a_read_only_database_file_still_serves_pages(site_app_factory, tmp_path, visit, caplog):
@@ -252,3 +267,24 @@ def test_the_cleanup_command_deletes_expired_visitors(counter_app, at, visit):
     at(app, "2024-05-06 08:31:00")
     output = app.test_cli_runner().invoke(args=["counter", "cleanup"]).output
     assert output.startswith("deleted 2 visitor rows")
+
+
+@pytest.mark.parametrize("commit_happened", [True, False])
+def test_a_write_whose_commit_was_not_confirmed_is_written_again_only_if_it_did_not_commit(
+        counter_app, visit, monkeypatch, commit_happened):
+    """The connection breaks as COMMIT is sent (PostgreSQL): the server's word decides, never a guess."""
+    site_app = counter_app(write_interval_ms=60_000)
+    if not site_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only: an SQLite commit cannot be lost on the way")
+    end = store.RawWrite.end
+
+    def connection_lost(write, commit):
+        end(write, commit=commit and commit_happened)
+        raise sa.exc.OperationalError("COMMIT", None, Exception("server closed the connection unexpectedly"))
+
+    visit(site_app.test_client(), ip="192.0.2.1")
+    with monkeypatch.context() as patched:
+        patched.setattr(store.RawWrite, "end", connection_lost)
+        assert not write_pending(site_app)
+    assert write_pending(site_app)
+    assert [row[1] for row in day_rows(site_app)] == [1]
