@@ -284,6 +284,26 @@ def notify_change(article: Article, change: str) -> None:
         pass
 
 
+def notify_changes(changes: list[tuple[Article, str]]) -> None:
+    """Tell every enabled plugin about many committed changes: one ``site_articles_changed``
+    call, or one ``site_article_changed`` per change for plugins implementing only that."""
+    from . import plugins
+
+    registry = plugins.get()
+    for plugin in registry.enabled if changes else ():
+        if "site_articles_changed" in plugin.hooks:
+            calls = [("site_articles_changed", {"changes": list(changes)})]
+        elif "site_article_changed" in plugin.hooks:
+            calls = [("site_article_changed", {"article": a, "change": c}) for a, c in changes]
+        else:
+            continue
+        for hook, kwargs in calls:
+            try:
+                registry.call(plugin, hook, **kwargs)
+            except Exception:
+                plugin.logger.exception("plugin %s failed in %s", plugin.name, hook)
+
+
 def _summary_from(body: str, limit: int = 300) -> str:
     text = plain_text(body)
     if len(text) <= limit:

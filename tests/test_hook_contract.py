@@ -52,6 +52,17 @@ def site_demo_data(app):
     return "recorded"
 '''
 
+BATCH_RECORDER = '''
+import json, os
+from site_core import hookimpl
+
+@hookimpl
+def site_articles_changed(changes):
+    with open(os.environ["HOOK_LOG"], "a") as handle:
+        handle.write(json.dumps({"hook": "site_articles_changed",
+                                 "changes": [[a.slug, c] for a, c in changes]}) + "\\n")
+'''
+
 
 def test_every_hookspec_is_documented_with_a_docstring_and_in_the_guide():
     text = DOCS.read_text(encoding="utf-8")
@@ -64,7 +75,8 @@ def test_every_hookspec_is_called_by_the_core(install_plugin, site_app_factory, 
     log = tmp_path / "hooks.jsonl"
     monkeypatch.setenv("HOOK_LOG", str(log))
     install_plugin("recorder", RECORDER, static={"recorder.css": "/* */"})
-    app = site_app_factory({"PLUGINS": {"enabled": ["recorder"]}})
+    install_plugin("batch_recorder", BATCH_RECORDER)
+    app = site_app_factory({"PLUGINS": {"enabled": ["recorder", "batch_recorder"]}})
     source = tmp_path / "one.jsonl"
     source.write_text(json.dumps({"title": "Tin thử nghiệm", "body": "<p>x</p>",
                                   "published_at": "2020-01-02T08:00:00+07:00"}) + "\n", encoding="utf-8")
@@ -77,6 +89,7 @@ def test_every_hookspec_is_called_by_the_core(install_plugin, site_app_factory, 
     assert sorted({c["hook"] for c in calls}) == SPECS
     assert {"hook": "site_setup", "greeting": "xin chào"} in calls
     assert {"hook": "site_article_changed", "slug": "tin-thu-nghiem", "change": "published"} in calls
+    assert {"hook": "site_articles_changed", "changes": [["tin-thu-nghiem", "published"]]} in calls
     assert {"hook": "site_page_view", "path": "/bai-viet/tin-thu-nghiem", "article": "tin-thu-nghiem"} in calls
 
 
@@ -84,7 +97,8 @@ def test_page_views_are_reported_only_for_real_reader_views(install_plugin, site
     log = tmp_path / "hooks.jsonl"
     monkeypatch.setenv("HOOK_LOG", str(log))
     install_plugin("recorder", RECORDER, static={"recorder.css": "/* */"})
-    app = site_app_factory({"PLUGINS": {"enabled": ["recorder"]}})
+    install_plugin("batch_recorder", BATCH_RECORDER)
+    app = site_app_factory({"PLUGINS": {"enabled": ["recorder", "batch_recorder"]}})
     make_article(app, title="Tin một")
     client = app.test_client()
     client.head("/")
