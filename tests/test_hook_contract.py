@@ -78,8 +78,9 @@ def test_every_hookspec_is_called_by_the_core(install_plugin, site_app_factory, 
     install_plugin("batch_recorder", BATCH_RECORDER)
     app = site_app_factory({"PLUGINS": {"enabled": ["recorder", "batch_recorder"]}})
     source = tmp_path / "one.jsonl"
-    source.write_text(json.dumps({"title": "Tin thử nghiệm", "body": "<p>x</p>",
-                                  "published_at": "2020-01-02T08:00:00+07:00"}) + "\n", encoding="utf-8")
+    source.write_text("".join(json.dumps({"title": title, "body": "<p>x</p>",
+                                          "published_at": "2020-01-02T08:00:00+07:00"}) + "\n"
+                              for title in ("Tin thử nghiệm", "Tin thứ hai")), encoding="utf-8")
     runner = app.test_cli_runner()
     assert runner.invoke(args=["import-articles", str(source)]).exit_code == 0
     client = app.test_client()
@@ -89,7 +90,9 @@ def test_every_hookspec_is_called_by_the_core(install_plugin, site_app_factory, 
     assert sorted({c["hook"] for c in calls}) == SPECS
     assert {"hook": "site_setup", "greeting": "xin chào"} in calls
     assert {"hook": "site_article_changed", "slug": "tin-thu-nghiem", "change": "published"} in calls
-    assert {"hook": "site_articles_changed", "changes": [["tin-thu-nghiem", "published"]]} in calls
+    assert {"hook": "site_article_changed", "slug": "tin-thu-hai", "change": "published"} in calls  # one each
+    batches = [c["changes"] for c in calls if c["hook"] == "site_articles_changed"]
+    assert batches[0] == [["tin-thu-nghiem", "published"], ["tin-thu-hai", "published"]]  # one call, the import
     assert {"hook": "site_page_view", "path": "/bai-viet/tin-thu-nghiem", "article": "tin-thu-nghiem"} in calls
 
 
