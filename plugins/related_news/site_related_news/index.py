@@ -5,12 +5,13 @@ any hook firing, so the page view filters them by date instead) has a row in
 ``related_news_documents`` with its text vector, and a list of neighbours in
 ``related_news_neighbours``. Drafts have neither.
 
-:func:`sync` runs when one article changes. It re-indexes that article,
-then recomputes exactly the lists the change can touch: its own, those that
-held it, those it now scores into, and the "latest in category" fallback
-lists of its category. It loads every stored vector (a few MB at 10,000
-articles) and scores the affected rows at once, inside one write
-transaction, so two publishes never interleave.
+:func:`sync` runs when articles change (one publish, or a whole import). It
+re-indexes them, then recomputes exactly the lists the changes can touch:
+their own, those that held one of them, those one now scores into, and the
+"latest in category" fallback lists of their categories. It loads every
+stored vector (a few MB at 10,000 articles) and scores the affected rows at
+once, inside one write transaction, so two publishes never interleave. A
+large batch (a first import) is a full rebuild instead.
 
 IDF drift: a sync computes the new article's weights with the stored
 document frequencies and leaves other articles' weights as they are; an edit
@@ -351,9 +352,8 @@ def _entered(connection, corpus: Corpus, article_ids: list[int], config: Config)
     """Articles whose list the (re)indexed articles may now belong in (a superset).
 
     An article enters another's list only if it scores above ``Params.floor``
-    and the
-    list is not full, is a fallback, or its weakest entry scores no more;
-    a list filled with the category's latest may change with any new
+    and that list is not full, is a fallback, or its weakest entry scores no
+    more; a list filled with the category's latest may change with any new
     article of that category.
     """
     rows = [corpus.position[a] for a in article_ids if corpus.candidate[corpus.position[a]]]
