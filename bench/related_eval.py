@@ -62,7 +62,7 @@ GRID = {  # the settings cross-validation chooses from (small: every point is a 
     "unaccented_weight": [0.0, 0.3],
     "max_terms": [1000],
     "threshold": [0.0, 0.2],
-    "min_score": [0.05],
+    "min_score": [0.02, 0.05],
 }
 
 

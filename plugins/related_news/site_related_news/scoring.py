@@ -39,7 +39,7 @@ class Params:
     category_weight: float = 0.05
     unaccented_weight: float = 0.3
     threshold: float = 0.2  # relative: a share of the article's own best score
-    min_score: float = 0.05  # absolute: what one incidental shared word gives stays below
+    min_score: float = 0.02  # absolute: what one incidental shared word gives stays below
     max_terms: int = 1000
     fill_with_latest: bool = True  # fewer related than shown: the category's latest fill the list
 
