@@ -90,7 +90,7 @@ def lists_are_exact(app) -> tuple[int, int]:
         for article_id, neighbour, fallback in db.session.execute(
                 sa.select(Neighbour.article_id, Neighbour.neighbour_id, Neighbour.fallback)):
             stored.setdefault(article_id, set()).add((neighbour, fallback))
-    return sum(stored.get(a) == s for a in expected), len(expected)
+    return sum(stored.get(a) == lists for a, lists in expected.items()), len(expected)
 
 
 def child(url: str, what: str) -> tuple[float, float]:
