@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from site_related_news.text import STOP, unaccented
 
@@ -78,25 +79,40 @@ class _FullText:
     """One InnoDB FULLTEXT index over one column of every article."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        self.counts = [Counter(_tokens(t)) for t in texts]
-        df = Counter(w for c in self.counts for w in c)
-        n = len(texts)
-        self.idf2 = {w: math.log10(n / d) ** 2 for w, d in df.items()}
+        counts = [Counter(_tokens(t)) for t in texts]
+        self.vocabulary = {w: i for i, w in enumerate(sorted({w for c in counts for w in c}))}
+        self.matrix = _sparse(counts, self.vocabulary)
+        df = np.bincount(self.matrix.indices, minlength=len(self.vocabulary))
+        self.idf2 = np.log10(len(texts) / np.maximum(df, 1)) ** 2
 
-    def match(self, keywords: Sequence[str]) -> np.ndarray:
-        return np.array([sum(c[w] * self.idf2.get(w, 0.0) for w in keywords if w in c) for c in self.counts])
+    def relevance(self, keywords: Sequence[Sequence[str]]) -> np.ndarray:
+        """(queries x articles): InnoDB's relevance of each article for each query's keywords."""
+        wanted = _sparse([Counter({w: 1 for w in words if w in self.vocabulary}) for words in keywords],
+                         self.vocabulary)
+        return (wanted @ (self.matrix @ sp.diags(self.idf2)).T).toarray()
+
+
+def _sparse(counts: Sequence[Counter], vocabulary: dict[str, int]) -> sp.csr_matrix:
+    rows = [i for i, c in enumerate(counts) for _ in c]
+    columns = [vocabulary[w] for c in counts for w in c]
+    values = [n for c in counts for n in c.values()]
+    return sp.csr_matrix((values, (rows, columns)), shape=(len(counts), len(vocabulary)), dtype=np.float64)
 
 
 def yarpp_like(titles: Sequence[str], bodies: Sequence[str], tags: Sequence[set[str]],
                categories: Sequence, k: int = 5, threshold: float = YARPP_THRESHOLD):
     """For each article: (indices of its related articles, all False: YARPP has no fallback)."""
-    title_index, body_index = _FullText(titles), _FullText(bodies)
-    n = len(titles)
+    score = (_FullText(titles).relevance([_keywords(t) for t in titles])
+             + _FullText(bodies).relevance([_keywords(b) for b in bodies]))
+    names = {t: i for i, t in enumerate(sorted(set().union(*tags)))}
+    tagged = _sparse([Counter(set(t)) for t in tags], names)
+    score += (tagged @ tagged.T).toarray()  # +1 per shared tag
+    kinds = {c: i for i, c in enumerate(dict.fromkeys(categories))}
+    category = np.array([kinds[c] for c in categories])
     results = []
-    for i in range(n):
-        score = title_index.match(_keywords(titles[i])) + body_index.match(_keywords(bodies[i]))
-        score += np.array([(categories[i] == categories[j]) + len(tags[i] & tags[j]) for j in range(n)])
-        score[i] = -np.inf
-        order = [j for j in np.argsort(-score, kind="stable")[:k] if score[j] >= threshold]
+    for i in range(len(titles)):
+        row = score[i] + (category == category[i])  # +1 for the same category
+        row[i] = -np.inf
+        order = [j for j in np.argsort(-row, kind="stable")[:k] if row[j] >= threshold]
         results.append((order, [False] * len(order)))
     return results

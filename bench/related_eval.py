@@ -1,155 +1,256 @@
-"""Quality of the "Tin liên quan" ranking, and its cost at 1,000 and 10,000 articles.
+"""Quality of "Tin liên quan" on real news, as a reader sees it, beside three baselines.
 
-One run prints:
+Takes a labelled set of real articles (JSON Lines, gzipped or not: ``title``,
+``body`` with paragraphs separated by newlines, ``topic``) and prints, in one
+run:
 
-1. precision@5 on the labelled set (``bench/data/related_corpus.jsonl`` and
-   its labels, made by ``related_make_corpus.py``): for every labelled
-   article, the share of the five articles shown that have its topic (a slot
-   left empty counts as a miss), for our ranking (the plugin's own code),
-   a tag/category-only baseline and a YARPP-like scoring; then the same for
-   articles typed without diacritics and with the other tone placement; then
-   our ranking with one feature taken away at a time;
-2. unless ``--no-timing``: rebuild time, page-view cost and publish/edit/
-   delete cost through the real app and database (``related_timing.py``).
+1. **the widget, through the app**: a fresh SQLite site with only related
+   news enabled; ``flask import-articles`` of titles and bodies only (never
+   the topic as a category or tag), ``flask related rebuild``, ``flask related
+   status``, then every article's page is read and the first five distinct
+   articles the widget links to are its list (the "Tin mới" fallback
+   included; an empty slot is a miss). A hit is a linked article of the same
+   topic. Done with the plugin's default settings, and with ``--settings``
+   if given;
+2. **baselines on the same articles**: plain TF-IDF (syllable unigrams and
+   bigrams, sublinear tf, min_df 2, max_df 0.5, title counted twice,
+   cosine), LSA with 100 dimensions on top of it, and a YARPP-like score
+   (``related_baselines.py``);
+3. **cross-validation of the ranking's settings** (the plugin's own
+   indexing and scoring code, no database): the articles are split into
+   five folds; for each fold the settings with the best precision on the
+   other four folds are chosen from a small grid and scored on the held-out
+   fold. The held-out figure is the honest one; the grid's best on all
+   articles is printed too, to show how much tuning flatters.
 
-Usage::
+Usage (the data file is read where it is, never copied into the repository)::
 
-    .venv/bin/python bench/related_eval.py               # SQLite timings
-    .venv/bin/python bench/related_eval.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
-    .venv/bin/python bench/related_eval.py --no-timing   # quality only (a few seconds)
+    .venv/bin/python bench/related_eval.py ../shared/data/vntc-dev.jsonl.gz
+    .venv/bin/python bench/related_eval.py DATA --no-cv           # the app and the baselines only
+
+Needs scikit-learn (``bench/requirements.txt``) for the baselines.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import datetime as dt
+import gzip
+import html
+import itertools
 import json
+import os
+import re
 import sys
+import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from related_baselines import tags_and_category, yarpp_like  # noqa: E402
-from related_make_corpus import labels_path  # noqa: E402
-from site_core.content import plain_text  # noqa: E402
-from site_related_news.scoring import ArticleText, Corpus, Params, index_all  # noqa: E402
-from site_related_news.text import Analyzer  # noqa: E402
-
-CORPUS = HERE / "data" / "related_corpus.jsonl"
 K = 5
+FOLDS = 5
+WIDGET = re.compile(r'<section[^>]*data-widget="related_news".*?</section>', re.S)
+LINK = re.compile(r'href="/bai-viet/([^"]+)"')
+START = dt.datetime(2006, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+GRID = {  # the settings cross-validation chooses from (small: every point is a full ranking)
+    "title_weight": [2.0],
+    "unaccented_weight": [0.0, 0.3],
+    "max_terms": [1000],
+    "threshold": [0.0, 0.2],
+    "min_score": [0.02, 0.05],
+}
 
 
-def load(path: Path) -> tuple[list[dict], list[dict]]:
-    read = lambda p: [json.loads(line) for line in open(p, encoding="utf-8")]  # noqa: E731
-    articles, labels = read(path), read(labels_path(path))
-    assert [a["slug"] for a in articles] == [l["slug"] for l in labels], "corpus and labels differ"
-    return articles, labels
+def read_articles(path: Path) -> list[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
 
 
-def ours(articles: list[dict], params: Params = Params(), analyzer: Analyzer | None = None):
-    """Our ranking, through the plugin's own indexing and scoring code."""
-    items = [ArticleText(i, a["title"], plain_text(a["body"]), a["category"],
-                         dt.datetime.fromisoformat(a["published_at"]).timestamp(), a["tags"])
-             for i, a in enumerate(articles)]
-    docs, *_ = index_all(items, params, analyzer)
-    corpus = Corpus(docs, params)
-    results = [None] * len(items)
-    for row, entries in corpus.lists(range(len(items)), K):
-        results[row] = ([other for other, _, _ in entries], [latest for *_, latest in entries])
-    return results
+def body_html(body: str) -> str:
+    return "".join(f"<p>{html.escape(p)}</p>" for p in body.split("\n") if p.strip())
 
 
-def score(results, labels, which=lambda label: True) -> dict:
-    """precision@5 over the labelled articles ``which`` selects; empty slots are misses.
-
-    Each result is (the articles shown, best first; for each, whether it is a
-    "latest in the category" filler rather than a scored match).
-    """
-    hits = shown = fillers = queries = 0
-    for i, (related, latest) in enumerate(results):
-        label = labels[i]
-        if label["topic"] == "khac" or not which(label):
-            continue
-        queries += 1
-        related = related[:K]
-        hits += sum(labels[j]["topic"] == label["topic"] for j in related)
-        shown += len(related)
-        fillers += sum(latest[:K])
-    return {"p@5": hits / (K * queries), "shown": shown / queries, "fillers": fillers / queries, "n": queries}
+def precision(lists: list[list[int]], topics: list[str]) -> np.ndarray:
+    """Per article: the share of its first five listed articles with its topic (empty slots miss)."""
+    return np.array([sum(topics[j] == topics[i] for j in listed[:K]) / K for i, listed in enumerate(lists)])
 
 
-def quality(path: Path) -> list[str]:
-    articles, labels = load(path)
-    titles = [a["title"] for a in articles]
-    bodies = [plain_text(a["body"]) for a in articles]
-    raw_tags = [set(a["tags"]) for a in articles]  # as the CMS stores them: by name
-    categories = [a["category"] for a in articles]
-    dates = [dt.datetime.fromisoformat(a["published_at"]).timestamp() for a in articles]
-    runs = {}
-    for name, run in [
-        ("ours (plugin defaults)", lambda: ours(articles)),
-        ("tags + category only", lambda: tags_and_category(raw_tags, categories, dates, K)),
-        ("YARPP-like (title, body, tags, category; threshold 4)",
-         lambda: yarpp_like(titles, bodies, raw_tags, categories, K)),
-    ]:
-        started = time.perf_counter()
-        runs[name] = (run(), time.perf_counter() - started)
-    subsets = [("all", lambda l: True), ("typed without diacritics", lambda l: l["typing"] == "unaccented"),
-               ("other tone placement (hoà, thuỷ)", lambda l: l["typing"] == "moved_tones")]
-    out = [f"Labelled set: {len(articles)} articles, "
-           f"{sum(l['topic'] != 'khac' for l in labels)} with a topic (12 topics), {path.name}", ""]
-    out.append("| ranking | " + " | ".join(f"P@5 {s} (n={score(runs[next(iter(runs))][0], labels, f)['n']})"
-                                         for s, f in subsets) + " | shown | of which latest-in-category | time |")
-    out.append("|---" * (len(subsets) + 4) + "|")
-    for name, (results, seconds) in runs.items():
-        cells = [f"{score(results, labels, f)['p@5']:.3f}" for _, f in subsets]
-        total = score(results, labels)
-        out.append(f"| {name} | " + " | ".join(cells)
-                   + f" | {total['shown']:.2f} | {total['fillers']:.2f} | {seconds:.1f} s |")
-    out += ["", "Ablations (our ranking, one change at a time):", "",
-            "| variant | P@5 all | P@5 without diacritics | P@5 other tone placement |", "|---|---|---|---|"]
-    base = Params()
-    for name, params, analyzer in [
-        ("plugin defaults", base, None),
-        ("no tone-mark normalisation", base, Analyzer(normalise_tones=False)),
-        ("no tone normalisation, no unaccented matching",
-         dataclasses.replace(base, unaccented_weight=0.0), Analyzer(normalise_tones=False, unaccented_twins=False)),
-        ("no unaccented matching (unaccented_weight = 0)", dataclasses.replace(base, unaccented_weight=0.0), None),
-        ("unaccented_weight = 0.5", dataclasses.replace(base, unaccented_weight=0.5), None),
-        ("syllables only (no syllable pairs)", base, Analyzer(bigrams=False)),
-        ("no stop words", base, Analyzer(stop_words=False)),
-        ("title_weight = 1 (title = body)", dataclasses.replace(base, title_weight=1.0), None),
-        ("title_weight = 4", dataclasses.replace(base, title_weight=4.0), None),
-        ("text only (tags_weight = category_weight = 0)",
-         dataclasses.replace(base, tags_weight=0.0, category_weight=0.0), None),
-        ("max_terms = 50", dataclasses.replace(base, max_terms=50), None),
-        ("threshold = 0 (never the fallback)", dataclasses.replace(base, threshold=0.0), None),
-        ("threshold = 0.3", dataclasses.replace(base, threshold=0.3), None),
-        ("threshold = 0.3, fill_with_latest = false",
-         dataclasses.replace(base, threshold=0.3, fill_with_latest=False), None),
-    ]:
-        results = ours(articles, params, analyzer)
-        cells = [f"{score(results, labels, f)['p@5']:.3f}" for _, f in subsets]
-        out.append(f"| {name} | " + " | ".join(cells) + " |")
-    return out
+# --- the widget, through the app -------------------------------------------------------------
 
+def through_the_app(articles: list[dict], settings: dict | None = None) -> tuple[list[list[int]], list[str]]:
+    """Every article's first five linked articles (indices) as its page shows them, and the
+    output of ``flask related rebuild`` and ``flask related status``."""
+    from site_core import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["SITE_INSTANCE_PATH"] = tmp
+        app = create_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/site.db",
+                          "PLUGINS": {"enabled": ["related_news"],
+                                      "related_news": {"cache_seconds": 0, **(settings or {})}}})
+        source = Path(tmp) / "articles.jsonl"
+        with open(source, "w", encoding="utf-8") as handle:
+            for i, article in enumerate(articles):  # titles and bodies only; the slug finds them again
+                handle.write(json.dumps({"title": article["title"], "body": body_html(article["body"]),
+                                         "slug": f"bai-{i}", "published_at": _date(i)}, ensure_ascii=False))
+                handle.write("\n")
+        runner = app.test_cli_runner()
+        output = []
+        for args in (["import-articles", str(source)], ["related", "rebuild", "--quiet"], ["related", "status"]):
+            result = runner.invoke(args=args)
+            if result.exit_code:
+                raise SystemExit(f"flask {' '.join(args)} failed: {result.output}")
+            output.append(result.output.strip())
+        client = app.test_client()
+        lists = []
+        for i in range(len(articles)):
+            page = client.get(f"/bai-viet/bai-{i}").get_data(as_text=True)
+            widget = WIDGET.search(page)
+            slugs = LINK.findall(widget.group(0)) if widget else []
+            listed = [int(s.split("-")[1]) for s in dict.fromkeys(slugs)]
+            lists.append([j for j in listed if j != i][:K])
+        return lists, output
+
+
+def _date(i: int) -> str:
+    """Import order as publication order, a minute apart (the set has no dates)."""
+    return (START + dt.timedelta(minutes=i)).isoformat()
+
+
+# --- baselines ------------------------------------------------------------------------------
+
+def baselines(articles: list[dict]) -> dict[str, list[list[int]]]:
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    from related_baselines import yarpp_like
+
+    texts = [(a["title"] + " ") * 2 + a["body"] for a in articles]
+    tfidf = TfidfVectorizer(token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2), sublinear_tf=True,
+                            min_df=2, max_df=0.5).fit_transform(texts)
+    lsa = normalize(TruncatedSVD(100, random_state=0).fit_transform(tfidf))
+    found = {"plain TF-IDF (syllable uni+bigrams, sublinear, min_df 2, max_df 0.5, title x2)":
+             _top((tfidf @ tfidf.T).toarray()),
+             "LSA-100 on that TF-IDF": _top(lsa @ lsa.T)}
+    categories = [None] * len(articles)  # titles and bodies only, as imported
+    yarpp = yarpp_like([a["title"] for a in articles], [a["body"] for a in articles],
+                       [set() for _ in articles], categories, K)
+    found["YARPP-like (title + body keywords, threshold 4)"] = [listed for listed, _ in yarpp]
+    return found
+
+
+def _top(scores: np.ndarray) -> list[list[int]]:
+    np.fill_diagonal(scores, -np.inf)
+    top = np.argpartition(-scores, K, axis=1)[:, :K]
+    order = np.take_along_axis(scores, top, axis=1).argsort(axis=1)[:, ::-1]
+    return np.take_along_axis(top, order, axis=1).tolist()
+
+
+# --- cross-validation of the settings -------------------------------------------------------
+
+def grid_precision(articles: list[dict], topics: list[str]) -> dict[tuple, np.ndarray]:
+    """Per-article precision@5 for every combination of GRID, with the plugin's own code."""
+    from site_core.content import plain_text
+    from site_related_news.scoring import Corpus, Params, analyse, make_doc, vector
+    from site_related_news.text import Analyzer
+
+    analyzer = Analyzer()
+    texts = [plain_text(body_html(a["body"])) for a in articles]
+    rows = list(range(len(articles)))
+    found = {}
+    for title_weight in GRID["title_weight"]:
+        base = Params(title_weight=title_weight)
+        analysed = [analyse(analyzer, a["title"], text, base) for a, text in zip(articles, texts)]
+        vocabulary: dict[str, int] = {}
+        ids = [np.array([vocabulary.setdefault(k, len(vocabulary)) for k in t.keys], dtype=np.int32)
+               for t in analysed]
+        df = np.bincount(np.concatenate(ids), minlength=len(vocabulary))
+        for unaccented_weight, max_terms in itertools.product(GRID["unaccented_weight"], GRID["max_terms"]):
+            params = dataclasses.replace(base, unaccented_weight=unaccented_weight, max_terms=max_terms)
+            docs = []
+            for i, (terms, term_ids) in enumerate(zip(analysed, ids)):
+                kept, weights = vector(terms, df[term_ids], len(articles), params)
+                docs.append(make_doc(i, None, float(i), np.empty(0, np.int64), term_ids[kept], weights))
+            corpus = Corpus(docs, params)
+            scores = corpus.scores(rows)
+            for threshold, min_score in itertools.product(GRID["threshold"], GRID["min_score"]):
+                corpus.params = dataclasses.replace(params, threshold=threshold, min_score=min_score)
+                lists = [[other for other, _, _ in entries] for _, entries in corpus._block(rows, scores, K)]
+                key = (title_weight, unaccented_weight, max_terms, threshold, min_score)
+                found[key] = precision(lists, topics)
+    return found
+
+
+def cross_validate(per_setting: dict[tuple, np.ndarray], n: int, seed: int = 0):
+    """Held-out precision@5 (mean over all articles, each scored in its held-out fold) and the
+    settings chosen for each fold."""
+    fold = np.random.default_rng(seed).permutation(n) % FOLDS
+    held_out = np.empty(n)
+    chosen = []
+    for f in range(FOLDS):
+        train, test = fold != f, fold == f
+        best = max(per_setting, key=lambda key: per_setting[key][train].mean())
+        chosen.append(best)
+        held_out[test] = per_setting[best][test]
+    return held_out.mean(), chosen
+
+
+# --- the report ------------------------------------------------------------------------------
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--no-timing", action="store_true", help="quality only")
-    parser.add_argument("--sizes", default="1000,10000", help="article counts for the timings")
-    parser.add_argument("--postgres", help="also time on this PostgreSQL URL (a scratch schema is used)")
-    parser.add_argument("--no-long", action="store_true", help="skip the 700-word-article timing")
+    parser.add_argument("data", type=Path, help="labelled JSON Lines (.jsonl or .jsonl.gz)")
+    parser.add_argument("--settings", type=json.loads, help='JSON of [PLUGINS.related_news] settings to try too')
+    parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation (the slow part)")
+    parser.add_argument("--cv-only", action="store_true", help="only the cross-validation")
     args = parser.parse_args()
-    print("\n".join(quality(args.corpus)))
-    if not args.no_timing:
-        from related_timing import timings
+    if not args.data.exists():
+        print(f"skipped: {args.data} not found (the labelled real set is not part of the repository)")
+        return
+    articles = read_articles(args.data)
+    topics = [a["topic"] for a in articles]
+    print(f"{args.data.name}: {len(articles)} articles, {len(set(topics))} topics "
+          f"({', '.join(f'{t} {n}' for t, n in Counter(topics).most_common())})\n")
+    if not args.cv_only:
+        compare(articles, topics, args.settings)
+    if not args.no_cv:
+        tune(articles, topics)
 
-        print()
-        print("\n".join(timings([int(s) for s in args.sizes.split(",")], args.postgres, not args.no_long)))
+
+def compare(articles: list[dict], topics: list[str], settings: dict | None) -> None:
+    print("| ranking | precision@5 | time |\n|---|---|---|")
+    runs = [("widget, default settings, through the app", None)]
+    if settings:
+        runs.append((f"widget, {json.dumps(settings)}", settings))
+    for name, settings in runs:
+        started = time.perf_counter()
+        lists, output = through_the_app(articles, settings)
+        print(f"| **{name}** | **{precision(lists, topics).mean():.3f}** | {time.perf_counter() - started:.0f} s |")
+        for line in "\n".join(output).splitlines():
+            print(f"|   `{line.strip()}` | | |")
+    started = time.perf_counter()
+    for name, lists in baselines(articles).items():
+        print(f"| {name} | {precision(lists, topics).mean():.3f} | |")
+    print(f"\n(baselines: {time.perf_counter() - started:.0f} s)")
+
+
+def tune(articles: list[dict], topics: list[str]) -> None:
+    started = time.perf_counter()
+    per_setting = grid_precision(articles, topics)
+    held_out, chosen = cross_validate(per_setting, len(articles))
+    best = max(per_setting, key=lambda key: per_setting[key].mean())
+    names = ", ".join(GRID)
+    print(f"\nCross-validation ({FOLDS} folds, {len(per_setting)} settings: {names}; "
+          f"{time.perf_counter() - started:.0f} s)")
+    print(f"- held-out precision@5: **{held_out:.3f}**")
+    print("- chosen per fold: " + "; ".join(str(c) for c in chosen))
+    print(f"- best on all articles (tuned, optimistic): {per_setting[best].mean():.3f} with {best}")
 
 
 if __name__ == "__main__":

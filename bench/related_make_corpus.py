@@ -1,4 +1,12 @@
-"""Make the labelled Vietnamese corpus for the related-news evaluation.
+"""Generated Vietnamese articles, for what generated text can still test: speed and edge cases.
+
+``related_timing.py`` fills sites of 1,000 and 10,000 articles with it to
+time rebuilds, page views and syncs, and its articles exercise the edge
+cases of the text analysis (two tone-mark placements, text typed without
+diacritics, noisy tags). It is **not** evidence of relevance: its templated
+sentences repeat phrases real news does not, so a ranking or a threshold
+tuned on it fails on real text. Relevance is measured on real articles by
+``related_eval.py``.
 
 Deterministic (a seeded ``random.Random``): the same arguments always give the
 same file. Each article belongs to one of twelve topics of a provincial
@@ -18,7 +26,7 @@ how the article is typed). What makes it a fair test, like a real portal:
 
 Usage::
 
-    python bench/related_make_corpus.py                  # bench/data/related_corpus.jsonl (600) + labels
+    python bench/related_make_corpus.py -o /tmp/corpus.jsonl   # 600 articles + labels beside them (default: ./related_corpus.jsonl)
     python bench/related_make_corpus.py -n 10000 -o /tmp/corpus-10k.jsonl
 """
 from __future__ import annotations
@@ -33,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_OUT = HERE / "data" / "related_corpus.jsonl"
+DEFAULT_OUT = Path("related_corpus.jsonl")
 ZONE = dt.timezone(dt.timedelta(hours=7))
 
 

@@ -288,6 +288,22 @@ def notify_change(article: Article, change: str) -> None:
         pass
 
 
+def notify_changes(changes: list[tuple[Article, str]]) -> None:
+    """Tell every enabled plugin about many committed changes: one ``site_articles_changed``
+    call, and one ``site_article_changed`` per change for plugins implementing only that."""
+    from . import plugins
+
+    if not changes:
+        return
+    registry = plugins.get()
+    for _ in registry.call_each("site_articles_changed", changes=list(changes)):
+        pass
+    bulk = [plugin.name for plugin in registry.enabled if "site_articles_changed" in plugin.hooks]
+    for article, change in changes:
+        for _ in registry.call_each("site_article_changed", skip=bulk, article=article, change=change):
+            pass
+
+
 def _summary_from(body: str, limit: int = 300) -> str:
     text = plain_text(body)
     if len(text) <= limit:

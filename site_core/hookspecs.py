@@ -113,6 +113,19 @@ def site_article_changed(article: Any, change: str, plugin: Plugin) -> None:
 
 
 @hookspec
+def site_articles_changed(changes: list[tuple[Any, str]], plugin: Plugin) -> None:
+    """Many articles changed at once (``flask import-articles``).
+
+    Called once per import, after every change is committed, with
+    ``changes``: the list of ``(article, change)`` pairs in import order
+    (``change`` as in :func:`site_article_changed`). A plugin implementing
+    this gets no :func:`site_article_changed` call for those changes; one
+    implementing only :func:`site_article_changed` gets one call per pair.
+    Return value ignored; an exception is logged.
+    """
+
+
+@hookspec
 def site_demo_data(app: Flask, plugin: Plugin) -> str | None:
     """Add this plugin's demo data; called by ``flask load-demo``.
 

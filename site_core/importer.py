@@ -18,7 +18,7 @@ import markdown
 import sqlalchemy as sa
 import yaml
 
-from .articles import Article, article_slug, notify_change, save_article
+from .articles import Article, article_slug, notify_changes, save_article
 from .db import begin_write, db
 from .records import ImportProblem, parse_record
 
@@ -35,8 +35,20 @@ class ImportReport:
 
 
 def import_paths(paths: list[Path]) -> ImportReport:
-    """Import every record of every file; commit each good one on its own."""
+    """Import every record of every file; commit each good one on its own.
+
+    Plugins hear of the changes once, at the end (even if the import stops early).
+    """
     report = ImportReport()
+    changes: list[tuple[Article, str]] = []
+    try:
+        _import_records(paths, report, changes)
+    finally:
+        notify_changes(changes)
+    return report
+
+
+def _import_records(paths: list[Path], report: ImportReport, changes: list) -> None:
     for path in paths:
         for location, record in _records(path, report):
             try:
@@ -53,8 +65,7 @@ def import_paths(paths: list[Path]) -> ImportReport:
                 continue
             report.created += created
             report.updated += not created
-            notify_change(article, change)
-    return report
+            changes.append((article, change))
 
 
 def _records(path: Path, report: ImportReport) -> Iterator[tuple[str, Mapping]]:

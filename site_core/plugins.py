@@ -21,7 +21,7 @@ import os
 import re
 import traceback
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -110,14 +110,17 @@ class Plugins:
                 return impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
         return None
 
-    def call_each(self, hook: str, **kwargs):
+    def call_each(self, hook: str, skip: Collection[str] = (), **kwargs):
         """Call an event hook through pluggy; yields ``(plugin, result)`` per implementation that ran.
 
         Each implementation runs in its own error boundary (see :meth:`_boundary`):
         one that raises is logged (rate-limited) and gives no answer. For a
-        ``firstresult`` hook only the first non-None answer comes back.
+        ``firstresult`` hook only the first non-None answer comes back. Plugins
+        named in ``skip`` are not called.
         """
         caller = getattr(self.manager.hook, hook)
+        if skip:
+            caller = self.manager.subset_hook_caller(hook, [self.installed[name].module for name in skip])
         answers = caller(**kwargs, plugin=None)
         if _firstresult(caller):
             answers = () if answers is None else (answers,)

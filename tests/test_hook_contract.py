@@ -56,6 +56,17 @@ def site_privacy_notice():
     record("site_privacy_notice")
 '''
 
+BATCH_RECORDER = '''
+import json, os
+from site_core import hookimpl
+
+@hookimpl
+def site_articles_changed(changes):
+    with open(os.environ["HOOK_LOG"], "a") as handle:
+        handle.write(json.dumps({"hook": "site_articles_changed",
+                                 "changes": [[a.slug, c] for a, c in changes]}) + "\\n")
+'''
+
 
 def test_every_hookspec_is_documented_with_a_docstring_and_in_the_guide():
     text = DOCS.read_text(encoding="utf-8")
@@ -68,10 +79,12 @@ def test_every_hookspec_is_called_by_the_core(install_plugin, site_app_factory, 
     log = tmp_path / "hooks.jsonl"
     monkeypatch.setenv("HOOK_LOG", str(log))
     install_plugin("recorder", RECORDER, static={"recorder.css": "/* */"})
-    app = site_app_factory({"PLUGINS": {"enabled": ["recorder"]}})
+    install_plugin("batch_recorder", BATCH_RECORDER)
+    app = site_app_factory({"PLUGINS": {"enabled": ["recorder", "batch_recorder"]}})
     source = tmp_path / "one.jsonl"
-    source.write_text(json.dumps({"title": "Tin thử nghiệm", "body": "<p>x</p>",
-                                  "published_at": "2020-01-02T08:00:00+07:00"}) + "\n", encoding="utf-8")
+    source.write_text("".join(json.dumps({"title": title, "body": "<p>x</p>",
+                                          "published_at": "2020-01-02T08:00:00+07:00"}) + "\n"
+                              for title in ("Tin thử nghiệm", "Tin thứ hai")), encoding="utf-8")
     runner = app.test_cli_runner()
     assert runner.invoke(args=["import-articles", str(source)]).exit_code == 0
     client = app.test_client()
@@ -83,6 +96,9 @@ def test_every_hookspec_is_called_by_the_core(install_plugin, site_app_factory, 
     assert {"hook": "site_setup", "greeting": "xin chào"} in calls
     assert {"hook": "site_plugin_settings", "plugin": "recorder"} in calls
     assert {"hook": "site_article_changed", "slug": "tin-thu-nghiem", "change": "published"} in calls
+    assert {"hook": "site_article_changed", "slug": "tin-thu-hai", "change": "published"} in calls  # one each
+    batches = [c["changes"] for c in calls if c["hook"] == "site_articles_changed"]
+    assert batches[0] == [["tin-thu-nghiem", "published"], ["tin-thu-hai", "published"]]  # one call, the import
     assert {"hook": "site_page_view", "path": "/bai-viet/tin-thu-nghiem", "article": "tin-thu-nghiem"} in calls
 
 
@@ -90,7 +106,8 @@ def test_page_views_are_reported_only_for_real_reader_views(install_plugin, site
     log = tmp_path / "hooks.jsonl"
     monkeypatch.setenv("HOOK_LOG", str(log))
     install_plugin("recorder", RECORDER, static={"recorder.css": "/* */"})
-    app = site_app_factory({"PLUGINS": {"enabled": ["recorder"]}})
+    install_plugin("batch_recorder", BATCH_RECORDER)
+    app = site_app_factory({"PLUGINS": {"enabled": ["recorder", "batch_recorder"]}})
     make_article(app, title="Tin một")
     client = app.test_client()
     client.head("/")

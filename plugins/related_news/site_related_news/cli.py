@@ -44,6 +44,11 @@ def make_group(plugin) -> AppGroup:
         lists = db.session.scalar(sa.select(sa.func.count(sa.distinct(Neighbour.article_id))))
         click.echo(f"built at: {state.get('built_at')}")
         click.echo(f"articles indexed at build: {state.get('documents')}; lists now: {lists}")
+        shown = sa.select(Neighbour.fallback).where(Neighbour.rank < plugin.settings["count"]).subquery()
+        total, latest = db.session.execute(sa.select(sa.func.count(), sa.func.sum(
+            sa.cast(shown.c.fallback, sa.Integer)))).one()
+        share = (latest or 0) / total if total else 0.0
+        click.echo(f"fallback (latest in category) share of shown items: {share:.1%} ({latest or 0} of {total})")
         if state.get("settings") != config.fingerprint():
             click.echo("settings changed since the build: run `flask related rebuild`.")
         else:

@@ -5,12 +5,13 @@ any hook firing, so the page view filters them by date instead) has a row in
 ``related_news_documents`` with its text vector, and a list of neighbours in
 ``related_news_neighbours``. Drafts have neither.
 
-:func:`sync` runs when one article changes. It re-indexes that article,
-then recomputes exactly the lists the change can touch: its own, those that
-held it, those it now scores into, and the "latest in category" fallback
-lists of its category. It loads every stored vector (a few MB at 10,000
-articles) and scores the affected rows at once, inside one write
-transaction, so two publishes never interleave.
+:func:`sync` runs when articles change (one publish, or a whole import). It
+re-indexes them, then recomputes exactly the lists the changes can touch:
+their own, those that held one of them, those one now scores into, and the
+"latest in category" fallback lists of their categories. It loads every
+stored vector (a few MB at 10,000 articles) and scores the affected rows at
+once, inside one write transaction, so two publishes never interleave. A
+large batch (a first import) is a full rebuild instead.
 
 IDF drift: a sync computes the new article's weights with the stored
 document frequencies and leaves other articles' weights as they are; an edit
@@ -45,6 +46,7 @@ TERMS = Term.__table__
 NEIGHBOURS = Neighbour.__table__
 STATE = State.__table__
 CHUNK = 500  # ids per IN (...) list
+BULK = 200  # changed articles from which a sync is a full rebuild (with a quarter of the index)
 LOCK_KEY = 0x52454C4E  # PostgreSQL advisory lock serialising index writes ("RELN")
 
 
@@ -61,7 +63,7 @@ class Config:
         params = Params(
             title_weight=settings["title_weight"], tags_weight=settings["tags_weight"],
             category_weight=settings["category_weight"], unaccented_weight=settings["unaccented_weight"],
-            threshold=settings["threshold"], max_terms=settings["max_terms"],
+            threshold=settings["threshold"], min_score=settings["min_score"], max_terms=settings["max_terms"],
             fill_with_latest=settings["fill_with_latest"],
         )
         return cls(params, size=stored_size(settings["count"]),
@@ -261,45 +263,62 @@ def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
         published = sa.select(ARTICLES.c.id)
         changed |= set(connection.scalars(sa.select(DOCUMENTS.c.article_id)
                                           .where(DOCUMENTS.c.article_id.not_in(published))))
-    for article_id in sorted(changed):  # edited or deleted while we computed
-        sync(article_id, config)
+    if changed:  # edited or deleted while we computed
+        sync(changed, config)
     with_lists = len({row["article_id"] for row in computed.neighbours})
     return RebuildReport(len(computed.documents), with_lists, computed.fallback_lists, len(computed.terms),
                          time.perf_counter() - started_clock)
 
 
-# --- one article changed -------------------------------------------------------------------
+# --- articles changed ------------------------------------------------------------------------
 
-def sync(article_id: int, config: Config) -> set[int]:
-    """Bring the index up to date for one article; returns the ids whose lists changed.
+def sync(article_ids: Iterable[int], config: Config) -> set[int]:
+    """Bring the index up to date for the changed articles; returns the ids whose lists changed.
 
     A published article (even future-dated) is (re)indexed; anything else
-    (draft, deleted) leaves the index. Then every list the change can touch
-    is recomputed.
+    (draft, deleted) leaves the index. Then every list the changes can touch
+    is recomputed, scoring all of them at once. A batch as large as a
+    quarter of the index (a first import) is a full :func:`rebuild` instead:
+    as fast, and exact.
     """
+    ids = sorted(set(article_ids))
+    with db.engine.connect() as connection:
+        indexed = connection.scalar(sa.select(sa.func.count()).select_from(DOCUMENTS))
+    if len(ids) >= max(BULK, indexed / 4):
+        return _rebuild_all(config)
     analyzer = Analyzer()
     with write_transaction() as connection:
         _lock(connection)
         excluded = excluded_category_ids(connection, config.exclude_categories, analyzer)
-        source = next(read_published(connection, [article_id]), None)
-        old = connection.execute(sa.select(DOCUMENTS).where(DOCUMENTS.c.article_id == article_id)).first()
-        holders = set(connection.scalars(
-            sa.select(NEIGHBOURS.c.article_id).where(NEIGHBOURS.c.neighbour_id == article_id)))
-        if source is None and old is None and not holders:
-            return set()  # a draft that never was public: nothing to do
-        if source is None:
-            if old is not None:
-                _forget_terms(connection, np.frombuffer(old.terms, dtype=np.int32))
-                connection.execute(DOCUMENTS.delete().where(DOCUMENTS.c.article_id == article_id))
+        sources = {s.id: s for s in read_published(connection, ids)}
+        olds = {}
+        for chunk in _chunks(ids):
+            olds.update((row.article_id, row) for row in
+                        connection.execute(sa.select(DOCUMENTS).where(DOCUMENTS.c.article_id.in_(chunk))))
+        holders = set()
+        for chunk in _chunks(ids):
+            holders.update(connection.scalars(
+                sa.select(NEIGHBOURS.c.article_id).where(NEIGHBOURS.c.neighbour_id.in_(chunk))))
+        gone = [i for i in ids if i not in sources and (i in olds or i in holders)]
+        for article_id in gone:
+            if article_id in olds:
+                _forget_terms(connection, np.frombuffer(olds[article_id].terms, dtype=np.int32))
+            connection.execute(DOCUMENTS.delete().where(DOCUMENTS.c.article_id == article_id))
             connection.execute(NEIGHBOURS.delete().where(NEIGHBOURS.c.article_id == article_id))
-            affected = holders - {article_id}
-            corpus = load_corpus(connection, config, excluded)
-        else:
-            _index(connection, source, old, analyzer, config)
-            corpus = load_corpus(connection, config, excluded)
-            affected = holders | {article_id} | _entered(connection, corpus, article_id, config)
+        for article_id, source in sources.items():
+            _index(connection, source, olds.get(article_id), analyzer, config)
+        if not gone and not sources:
+            return set()  # drafts that never were public: nothing to do
+        corpus = load_corpus(connection, config, excluded)
+        affected = (holders | set(sources) | _entered(connection, corpus, list(sources), config)) - set(gone)
         _write_lists(connection, corpus, affected, config)
     return affected
+
+
+def _rebuild_all(config: Config) -> set[int]:
+    rebuild(config)
+    with db.engine.connect() as connection:
+        return set(connection.scalars(sa.select(DOCUMENTS.c.article_id)))
 
 
 def _index(connection, source: Source, old, analyzer: Analyzer, config: Config) -> None:
@@ -326,15 +345,23 @@ def _index(connection, source: Source, old, analyzer: Analyzer, config: Config) 
         connection.execute(DOCUMENTS.insert().values(**row))
 
 
-def _entered(connection, corpus: Corpus, article_id: int, config: Config) -> set[int]:
-    """Articles whose list the (re)indexed article now belongs in."""
-    row = corpus.position[article_id]
-    if not corpus.candidate[row]:
+def _entered(connection, corpus: Corpus, article_ids: list[int], config: Config) -> set[int]:
+    """Articles whose list the (re)indexed articles may now belong in (a superset).
+
+    An article enters another's list only if it scores above ``Params.floor``
+    and that list is not full, is a fallback, or its weakest entry scores no
+    more; a list filled with the category's latest may change with any new
+    article of that category.
+    """
+    rows = [corpus.position[a] for a in article_ids if corpus.candidate[corpus.position[a]]]
+    if not rows:
         return set()
-    scores = corpus.scores([row])[0]
-    scores[row] = -np.inf
-    above = set(corpus.ids[scores > config.params.threshold].tolist())
-    same_category = set(corpus.ids[corpus.category == corpus.category[row]].tolist()) - {article_id}
+    scores = corpus.scores(rows)
+    scores[np.arange(len(rows)), rows] = -np.inf
+    best = scores.max(axis=0)  # each article's best score against the changed ones
+    above = set(corpus.ids[best > config.params.floor].tolist())
+    categories = np.isin(corpus.category, corpus.category[rows])
+    same_category = set(corpus.ids[categories].tolist()) - set(article_ids)
     lists = {}
     for chunk in _chunks(sorted(above | same_category)):
         query = (sa.select(NEIGHBOURS.c.article_id, sa.func.count(), sa.func.min(NEIGHBOURS.c.score),
@@ -344,8 +371,7 @@ def _entered(connection, corpus: Corpus, article_id: int, config: Config) -> set
     entered = set()
     for other in above | same_category:
         count, low, fallback = lists.get(other, (0, 0.0, False))
-        score = scores[corpus.position[other]]
-        if other in above and (fallback or count < config.size or score >= low):
+        if other in above and (fallback or count < config.size or best[corpus.position[other]] >= low):
             entered.add(other)
         elif other in same_category and (fallback or count == 0 or
                                          (config.params.fill_with_latest and count < config.size)):

@@ -11,16 +11,20 @@ from .scoring import Params
 
 SITE_CORE_API = "1.0"  # the plugin API this plugin is written for
 TITLE = "Tin liên quan"
+LATEST_TITLE = "Tin mới"
 
 
 @hookimpl
 def site_plugin_settings():
     return {
         "title": Setting(TITLE, help="the widget's heading"),
+        "latest_title": Setting(LATEST_TITLE, help="the sub-heading over the latest articles that fill a list"),
         "count": Setting(5, minimum=1, maximum=20, help="how many related articles to show"),
-        "threshold": Setting(Params.threshold, minimum=0.0, maximum=2.0,
-                             help="scores at or below this are not related; if none is above, "
-                                  "the latest articles of the same category are shown"),
+        "threshold": Setting(Params.threshold, minimum=0.0, maximum=1.0,
+                             help="related: scoring at least this share of the article's best match; "
+                                  "if none is, the latest articles of the same category are shown"),
+        "min_score": Setting(Params.min_score, minimum=0.0, maximum=2.0,
+                             help="related: scoring more than this above the same-category bonus"),
         "fill_with_latest": Setting(Params.fill_with_latest,
                                     help="fill a list with fewer related articles than count with the "
                                          "latest of the same category"),
@@ -69,7 +73,14 @@ def site_assets():
 @hookimpl
 def site_article_changed(article, change, plugin):
     """Update the stored lists this change touches (see :func:`.index.sync`)."""
-    changed = sync(_article_id(article), Config.from_settings(plugin.settings))
+    changed = sync([_article_id(article)], Config.from_settings(plugin.settings))
+    caching.forget(plugin, changed)
+
+
+@hookimpl
+def site_articles_changed(changes, plugin):
+    """An import: one update for the whole batch (a rebuild when it is a large part of the site)."""
+    changed = sync([_article_id(article) for article, _ in changes], Config.from_settings(plugin.settings))
     caching.forget(plugin, changed)
 
 

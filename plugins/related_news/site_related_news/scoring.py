@@ -37,10 +37,16 @@ class Params:
     title_weight: float = 2.0
     tags_weight: float = 0.2
     category_weight: float = 0.05
-    unaccented_weight: float = 1.0
-    threshold: float = 0.2
-    max_terms: int = 200
+    unaccented_weight: float = 0.3
+    threshold: float = 0.2  # relative: a share of the article's own best score
+    min_score: float = 0.02  # absolute: what one incidental shared word gives stays below
+    max_terms: int = 1000
     fill_with_latest: bool = True  # fewer related than shown: the category's latest fill the list
+
+    @property
+    def floor(self) -> float:
+        """Related articles score more than this: ``min_score`` above the same category alone."""
+        return self.category_weight + self.min_score
 
 
 def tag_hash(name: str) -> int:
@@ -155,7 +161,8 @@ class Corpus:
     def lists(self, rows: Iterable[int], size: int, block: int = 512):
         """(row, neighbours) for each of ``rows``, scored ``block`` rows at a time.
 
-        Neighbours are the articles above the threshold, best first (equal
+        Neighbours are the articles scoring more than ``Params.floor`` and at least
+        ``threshold`` times the article's best score, best first (equal
         scores: newest first), at most ``size``; when none is above, the
         latest articles of the same category, marked fallback; with
         ``fill_with_latest``, those also fill a list of fewer than ``size``.
@@ -174,7 +181,11 @@ class Corpus:
             cut = np.partition(scores, n - size, axis=1)[:, n - size]
         else:
             cut = np.full(len(rows), -np.inf)
-        cut = np.maximum(cut, np.nextafter(self.params.threshold, np.inf))
+        # Related: more than min_score above what the same category alone gives, and
+        # at least ``threshold`` times the row's own best score.
+        best = scores.max(axis=1) if n else np.zeros(len(rows))
+        floor = np.nextafter(self.params.floor, np.inf)
+        cut = np.maximum(cut, np.maximum(self.params.threshold * best, floor))
         for row, row_scores, row_cut in zip(rows, scores, cut):
             above = np.flatnonzero(row_scores >= row_cut)  # every tie at the cut stays
             order = np.lexsort((-self.ids[above], -self.published[above], -row_scores[above]))[:size]

@@ -134,3 +134,19 @@ def test_a_category_list_that_is_not_names_leaves_the_site_up_without_the_widget
     plugin = plugins.get(app).installed["related_news"]
     assert plugin.status == "failed" and "exclude_categories" in plugin.error
     assert app.test_client().get("/").status_code == 200
+
+
+def test_status_reports_the_share_of_shown_items_that_are_only_the_latest(late_app, shown):
+    from site_core.articles import Article
+    from site_core.db import db
+
+    runner = late_app.test_cli_runner()
+    runner.invoke(args=["related", "rebuild", "--quiet"])
+    with late_app.app_context():
+        articles = db.session.scalars(sa.select(Article).where(Article.status == "published")).all()
+    seen = [shown(a, app=late_app) for a in articles]
+    latest = [shown(a, app=late_app, kind="latest") for a in articles]
+    total, fallback = sum(map(len, seen)), sum(map(len, latest))
+    assert 0 < fallback < total  # three articles per topic: two related, the rest filled
+    output = runner.invoke(args=["related", "status"]).output
+    assert f"share of shown items: {fallback / total:.1%} ({fallback} of {total})" in output

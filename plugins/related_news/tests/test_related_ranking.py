@@ -126,8 +126,21 @@ def test_excluded_articles_are_never_listed_not_even_as_fallback():
     assert ranked(alone, of=1) == ([], [])
 
 
-def test_the_threshold_decides_what_counts_as_related():
-    low, _ = ranked(SITE, of=1, params=Params(threshold=0.0), size=10)
-    high, latest = ranked(SITE, of=1, params=Params(threshold=1.9), size=10)
-    assert len(low) > 2
-    assert high == [] and latest == [7, 6, 5, 4, 3, 2]  # the category's latest, not the scores
+def test_the_threshold_is_a_share_of_each_articles_own_best_match():
+    """A weak match is related for an article whose matches are all weak, not for one with strong ones."""
+    checkup = article(9, "Khám sức khoẻ định kỳ cho cán bộ",
+                      "Cán bộ, viên chức được khám sức khoẻ định kỳ tại trạm y tế của trường.", day=9)
+    site = SITE + [checkup]
+    everything, _ = ranked(site, of=1, params=Params(threshold=0.0), size=10)
+    assert 4 in everything  # shares "cán bộ" with the vaccination article: a weak match
+    strong, _ = ranked(site, of=1, params=Params(threshold=0.5), size=10)
+    assert strong == [3, 2]  # the weak match is far below its best: not related
+    weak, _ = ranked(site, of=9, params=Params(threshold=0.5), size=10)
+    assert weak[:2] == [4, 1]  # its best matches are weak ones: still related
+
+
+def test_below_the_minimum_score_nothing_is_related_whatever_the_share():
+    related, _ = ranked(SITE, of=8, params=Params(threshold=0.0), size=10)
+    assert related == []  # the library notice shares only stray words with the others
+    loose, _ = ranked(SITE, of=8, params=Params(threshold=0.0, min_score=0.0, category_weight=0.0), size=10)
+    assert loose[:2] == [7, 6]  # without the minimum, stray words would make them "related"

@@ -131,3 +131,25 @@ def test_the_heading_and_count_are_settings(site_app_factory, publish, render_wi
     html = render_widget("related_news", article=articles[0], app=app)
     assert ">Bài viết cùng chủ đề</h2>" in html
     assert html.count("data-article-id=") == 2
+
+
+def test_latest_articles_filling_a_list_sit_under_their_own_heading(site_app, publish, render_widget):
+    reading, twin = publish("đại hội"), publish("đại hội")
+    unrelated = publish("tiêm chủng")
+    html = render_widget("related_news", article=reading)
+    related, heading, latest = html.partition('<h3 class="related-news-latest">Tin mới</h3>')
+    assert heading, "the latest articles have a sub-heading readers see"
+    assert f'data-article-id="{twin.id}" data-kind="related"' in related
+    assert f'data-article-id="{unrelated.id}" data-kind="latest"' in latest
+    alone = render_widget("related_news", article=unrelated)  # nothing related: only the latest
+    assert alone.index("Tin mới") < alone.index(f'data-article-id="{twin.id}"')
+    assert 'data-kind="related"' not in alone
+
+
+def test_a_list_of_related_articles_only_has_no_latest_heading(site_app_factory, publish, render_widget):
+    app = site_app_factory({"PLUGINS": {"enabled": ["related_news"], "related_news": {
+        "cache_seconds": 0, "fill_with_latest": False, "latest_title": "Mới đăng"}}})
+    reading, twin = publish("đại hội", app=app), publish("đại hội", app=app)
+    unrelated = publish("tiêm chủng", app=app)
+    assert "Mới đăng" not in render_widget("related_news", article=reading, app=app)
+    assert "Mới đăng" in render_widget("related_news", article=unrelated, app=app)  # the setting names it
