@@ -25,7 +25,7 @@ csrf = CSRFProtect()
 
 def create_app(config: Mapping | None = None) -> Flask:
     """Build the site. ``config`` overrides every other configuration source."""
-    from . import cli, config as site_config, migrations, plugins, security, views
+    from . import cli, config as site_config, menu, migrations, plugins, security, views
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
     from .content import Sanitiser
@@ -35,6 +35,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("SITE_INSTANCE_PATH") or None,
                 instance_relative_config=True)
     site_config.load(app, config)
+    menu.validate(app.config.get("MENU"))
     app.extensions["site_core.zone"] = ZoneInfo(app.config["SITE_TIMEZONE"])
     app.extensions["site_core.sanitiser"] = Sanitiser(app.config["IMAGE_HOSTS"])
     app.extensions["site_core.content_cache"] = ProcessCache()
@@ -50,6 +51,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(views.introspection)
     cli.init_app(app)
     _template_helpers(app)
+    app.jinja_env.globals["site_menu"] = menu.site_menu
     plugins.init_app(app)
     _page_view_hook(app)
     return app

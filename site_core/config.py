@@ -20,6 +20,7 @@ DEFAULTS = {
     "SITE_LOCALE": "vi_VN",
     "SITE_HTTPS": False,
     "PER_PAGE": 15,
+    "MENU": None,  # None: home, every category, every page; see site_core.menu
     "SQLALCHEMY_DATABASE_URI": None,  # default: site.db in the instance folder
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     "PLUGINS": {},

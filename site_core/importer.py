@@ -20,9 +20,11 @@ import yaml
 
 from .articles import STATUSES, Article, ArticleInput, article_slug, notify_change, save_article
 from .db import begin_write, db
+from .pages import StaticPage, save_page
 
 FIELDS = {"title", "body", "summary", "author", "author_title", "category", "tags",
-          "status", "published_at", "slug"}
+          "status", "published_at", "slug", "kind"}
+KINDS = ("article", "page")  # a page: see site_core.pages
 
 
 class ImportProblem(ValueError):
@@ -59,7 +61,8 @@ def import_paths(paths: list[Path]) -> ImportReport:
                 continue
             report.created += created
             report.updated += not created
-            notify_change(article, change)
+            if change:  # plugins hear of articles, not of pages
+                notify_change(article, change)
     return report
 
 
@@ -147,9 +150,15 @@ def _timestamp(value) -> dt.datetime | None:
     return parsed
 
 
-def _upsert(record: Mapping) -> tuple[Article, str, bool]:
-    data = _parse(record)
+def _upsert(record: Mapping) -> tuple[Article | StaticPage, str | None, bool]:
+    kind = record.get("kind", "article")
+    if kind not in KINDS:
+        raise ImportProblem(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    data = _parse({key: value for key, value in record.items() if key != "kind"})
     slug = article_slug(data)
+    if kind == "page":
+        existing = db.session.scalar(sa.select(StaticPage).where(StaticPage.slug == slug))
+        return save_page(data, existing), None, existing is None
     existing = db.session.scalar(sa.select(Article).where(Article.slug == slug))
     article, change = save_article(data, existing)
     return article, change, existing is None
