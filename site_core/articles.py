@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from . import clock
-from . import content_version
+from . import content_version, search_index
 from .content import Sanitiser, first_image, name_key, normalise_name, plain_text, slugify
 from .db import UTCDateTime, db
 
@@ -286,6 +286,7 @@ def save_article(data: ArticleInput, existing: Article | None = None) -> tuple[A
     names = {name_key(t): normalise_name(t) for t in reversed(data.tags) if t.strip()}  # the first spelling
     article.tags = [get_or_create(Tag, name) for name in reversed(names.values())]
     db.session.flush()
+    search_index.index(db.session.connection(), article.id, article.title, f"{article.summary} {article.text}")
     if article.is_public and not was_public:
         return article, "published"
     if was_public and not article.is_public:
@@ -312,6 +313,7 @@ def delete_article(article: Article) -> None:
     Its fields stay readable afterwards (loaded now), for the plugins' hook.
     """
     _ = (article.title, article.category, list(article.tags))
+    search_index.forget(db.session.connection(), article.id)
     db.session.delete(article)
     db.session.flush()
 

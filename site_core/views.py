@@ -11,6 +11,7 @@ from .articles import (Article, Category, Tag, by_slug, public_article, public_a
                        public_page, retired_target)
 from .db import db
 from .pages import public_static_page
+from .search import Query, highlight, search, snippet
 from .widgets import publish_internals
 
 reader = Blueprint("reader", __name__)
@@ -79,6 +80,15 @@ def article(slug: str):
 def static_page(slug: str):
     found = public_static_page(slug) or abort(404)
     return render_template("page.html", static_page=found)
+
+
+@reader.get("/tim-kiem")
+def search_results():
+    text = request.args.get("q", "")
+    query = Query.parse(text)
+    found = search(query, _page_number(), current_app.config["PER_PAGE"]) if query.words else None
+    return render_template("search.html", q=text, query=query, pagination=found, highlight=highlight,
+                           snippet=snippet)
 
 
 @introspection.get("/-/plugins.json")

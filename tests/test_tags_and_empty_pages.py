@@ -11,9 +11,7 @@ import unicodedata
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
-from site_core import migrations
 from site_core.cli import init_db
 from site_core.content import normalise_name
 from site_core.db import db
@@ -47,18 +45,8 @@ def test_either_tone_placement_makes_one_tag(site_app, make_article):
     assert article.count('href="/the/hoa-binh"') == 1
 
 
-def _at_revision_0003(site_app_factory):
-    app = site_app_factory({"PLUGINS": {"enabled": []}}, create_tables=False)
-    with app.app_context():
-        command.upgrade(migrations.config(app), "site_core_0003")
-    return app
-
-
-def test_the_upgrade_merges_duplicate_tags_and_categories_and_redirects_their_old_urls(
-        site_app_factory, make_article):
-    app = _at_revision_0003(site_app_factory)
-    first = make_article(app, title="Ngày hội hoà bình")
-    second = make_article(app, title="Hội thảo vì hòa bình")
+def test_the_upgrade_merges_duplicate_tags_and_categories_and_redirects_their_old_urls(old_site):
+    app, (first, second) = old_site("site_core_0003", "Ngày hội hoà bình", "Hội thảo vì hòa bình")
     with app.app_context():  # what the site stored before names were normalised
         run = db.session.execute
         run(sa.text("INSERT INTO tags (id, name, slug) VALUES (1, 'Hoà bình', 'hoa-binh'), "
@@ -67,9 +55,9 @@ def test_the_upgrade_merges_duplicate_tags_and_categories_and_redirects_their_ol
         run(sa.text("INSERT INTO categories (id, name, slug) VALUES (1, 'Hoà nhập', 'hoa-nhap'), "
                     "(2, 'Hòa nhập', 'hoa-nhap-2')"))
         run(sa.text("INSERT INTO article_tags (article_id, tag_id) VALUES (:a, 1), (:a, 2), (:b, 3), (:b, 4)"),
-            {"a": first.id, "b": second.id})
-        run(sa.text("UPDATE articles SET category_id = 2 WHERE id = :b"), {"b": second.id})
-        run(sa.text("UPDATE articles SET category_id = 1 WHERE id = :a"), {"a": first.id})
+            {"a": first, "b": second})
+        run(sa.text("UPDATE articles SET category_id = 2 WHERE id = :b"), {"b": second})
+        run(sa.text("UPDATE articles SET category_id = 1 WHERE id = :a"), {"a": first})
         db.session.commit()
         init_db()
         assert db.session.execute(sa.text("SELECT name FROM tags ORDER BY id")).scalars().all() \
@@ -87,8 +75,8 @@ def test_the_upgrade_merges_duplicate_tags_and_categories_and_redirects_their_ol
     assert client.get("/the/thuy-loi").status_code == 200
 
 
-def test_a_new_tag_never_takes_a_retired_slug(site_app_factory, make_article):
-    app = _at_revision_0003(site_app_factory)
+def test_a_new_tag_never_takes_a_retired_slug(old_site, make_article):
+    app, _ = old_site("site_core_0003")
     with app.app_context():
         db.session.execute(sa.text("INSERT INTO tags (name, slug) VALUES ('Hoà bình', 'hoa-binh'), "
                                    "('Hòa bình', 'hoa-binh-2')"))
