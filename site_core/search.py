@@ -9,7 +9,10 @@ reader types is only ever a bound parameter made of plain words.
 """
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -47,29 +50,34 @@ class Query:
 
 def search(query: Query, page: int, per_page: int):
     """Page ``page`` of the public articles with every word of ``query``, best first (a ``Pagination``)."""
-    ranked = _ranked_postgresql if db.engine.dialect.name == "postgresql" else _ranked_sqlite
-    statement = ranked(public_articles().order_by(None), query.words)
-    return db.paginate(statement.order_by(Article.published_at.desc(), Article.id.desc()),
-                       page=page, per_page=per_page, error_out=False, count=True)
+    matching = _postgresql_hits if db.engine.dialect.name == "postgresql" else _sqlite_hits
+    # On SQLite, materialised: the index finds the hits first, then each is looked up by id
+    # (left to itself, SQLite counts by walking every public article and asking the index
+    # about each). PostgreSQL's planner chooses well from its statistics.
+    hits = matching(query.words).cte("hits").prefix_with("MATERIALIZED", dialect="sqlite")
+    statement = (public_articles().order_by(None).join(hits, hits.c.id == Article.id)
+                 .order_by(hits.c.in_title.desc(), hits.c.score, Article.published_at.desc(), Article.id.desc()))
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False, count=True)
 
 
-def _ranked_sqlite(articles: sa.Select, words) -> sa.Select:
+def _sqlite_hits(words) -> sa.Select:
+    """(id, in_title, score) of the articles with every word; the lower the score, the better."""
     index = sa.table("search_index", sa.column("rowid"))
     match = " ".join(f'"{word}"' for word in words)  # words are letters and digits: quoting is exact
-    return (articles.join(index, index.c.rowid == Article.id)
-            .where(sa.text("search_index MATCH :match").bindparams(match=match))
-            .order_by(sa.text("search_index.rowid IN (SELECT rowid FROM search_index WHERE search_index MATCH "
-                              ":in_title) DESC, bm25(search_index, 10.0, 1.0)")
-                      .bindparams(in_title=f"title : ({match})")))
+    in_title = index.c.rowid.in_(sa.select(index.c.rowid).correlate(None).where(
+        sa.text("search_index MATCH :in_title").bindparams(in_title=f"title : ({match})")))
+    return (sa.select(index.c.rowid.label("id"), in_title.label("in_title"),
+                      sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0).label("score"))
+            .where(sa.text("search_index MATCH :match").bindparams(match=match)))
 
 
-def _ranked_postgresql(articles: sa.Select, words) -> sa.Select:
+def _postgresql_hits(words) -> sa.Select:
     documents = sa.table("search_documents", sa.column("article_id"), sa.column("document"))
     wanted = sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), " ".join(words))
     in_title = sa.func.ts_filter(documents.c.document, sa.literal_column("'{a}'::\"char\"[]")).op("@@")(wanted)
-    return (articles.join(documents, documents.c.article_id == Article.id)
-            .where(documents.c.document.op("@@")(wanted))
-            .order_by(in_title.desc(), sa.func.ts_rank(documents.c.document, wanted).desc()))
+    return (sa.select(documents.c.article_id.label("id"), in_title.label("in_title"),
+                      (-sa.func.ts_rank(documents.c.document, wanted)).label("score"))
+            .where(documents.c.document.op("@@")(wanted)))
 
 
 def highlight(text: str, words, length: int | None = None) -> Markup:
@@ -78,13 +86,8 @@ def highlight(text: str, words, length: int | None = None) -> Markup:
     With ``length``, only a window of about that many characters around the
     first match (or the start), with "…" where it was cut.
     """
-    folded, origin = [], []  # the folded text, and where each folded character came from
-    for position, char in enumerate(text):
-        piece = fold(char)
-        folded.append(piece)
-        origin.extend([position] * len(piece))
-    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])")
-    spans = [(origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer("".join(folded))] if words else []
+    text = unicodedata.normalize("NFC", text)
+    spans = [m.span() for m in _spelled(tuple(words)).finditer(text)] if words else []
     start, end = 0, len(text)
     if length is not None and len(text) > length:
         first = spans[0][0] if spans else 0
@@ -100,6 +103,31 @@ def highlight(text: str, words, length: int | None = None) -> Markup:
     return Markup("").join(parts)
 
 
+@functools.lru_cache(maxsize=256)
+def _spelled(words: tuple[str, ...]) -> re.Pattern:
+    """A pattern for ``words`` as they may be written: "dai" finds "Đại", "đái", "DAI"…"""
+    spellings = _spellings()
+    alternatives = ("".join(f"[{spellings[c]}]" if c in spellings else re.escape(c) for c in word)
+                    for word in words)
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])", re.IGNORECASE)
+
+
+@functools.cache
+def _spellings() -> dict[str, str]:
+    """Each folded Latin letter and the letters that fold to it: "d" -> "DdĎďĐđ"."""
+    found = defaultdict(list)
+    for code in (*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        folded = fold(chr(code))
+        if len(folded) == 1 and folded.isascii() and folded.isalpha():
+            found[folded].append(chr(code))
+    return {letter: re.escape("".join(chars)) for letter, chars in found.items()}
+
+
 def snippet(article: Article, words) -> Markup:
-    """A short passage of ``article`` with the query's words marked."""
-    return highlight(f"{article.summary} {plain_text(article.body_html)}".strip(), words, SNIPPET_LENGTH)
+    """A short passage of ``article`` with the query's words marked: from its summary if
+    they are there (parsing no HTML), else from its body."""
+    summary = highlight(article.summary, words, SNIPPET_LENGTH)
+    if "<mark>" in summary:
+        return summary
+    body = highlight(plain_text(article.body_html), words, SNIPPET_LENGTH)
+    return body if "<mark>" in body else summary
