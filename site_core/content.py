@@ -111,10 +111,13 @@ def _place_tone(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(letters))
 
 
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
     """Lower case without any diacritics, for matching: "Đại hội" -> "dai hoi"."""
     text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return _COMBINING.sub("", text).lower()
 
 
 class _FirstImage(HTMLParser):

@@ -133,6 +133,14 @@ def test_the_snippet_marks_the_words_as_written_and_escapes_the_text(site_app, m
     assert "Tổng kết &lt;năm&gt; học" in html and "<năm>" not in html
 
 
+def test_the_snippet_comes_from_the_body_when_the_summary_lacks_the_words(site_app, make_article):
+    make_article(site_app, title="Tin tuần", summary="Tóm tắt ngắn.",
+                 body="<p>Đầu bài.</p><p>Hội nghị quán triệt <b>Nghị quyết</b> Trung ương.</p>")
+    html = site_app.test_client().get("/tim-kiem?q=nghi+quyet").get_data(as_text=True)
+    snippet = re.search(r'<p class="summary">(.*?)</p>', html, re.S).group(1)
+    assert "<mark>Nghị</mark> <mark>quyết</mark> Trung ương" in snippet and "Tóm tắt" not in snippet
+
+
 ODD = ["", "   ", '"', "*", "NEAR(", "NEAR(dai hoi, 2)", "dai*", "-dai", "^dai", "title:dai", "dai OR hoi",
        "(dai", "x" * 1000, "đại hội " * 125, "'; DROP TABLE articles; --", "1' OR '1'='1", "%_%", "\\",
        "\x00", "dai\x00hoi", "<script>alert(1)</script>", "🙂", "a & b | !c <-> d:*"]

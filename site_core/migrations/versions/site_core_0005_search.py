@@ -22,19 +22,10 @@ depends_on = None
 
 def upgrade():
     connection = op.get_bind()
-    if connection.dialect.name == "postgresql":
-        op.execute("CREATE TABLE IF NOT EXISTS search_documents ("
-                   "article_id INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE, "
-                   "document TSVECTOR NOT NULL)")
-        op.execute("CREATE INDEX IF NOT EXISTS ix_search_documents_document "
-                   "ON search_documents USING gin (document)")
-    else:
-        op.execute("CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5(title, body)")
+    search_index.create(connection)
     articles = connection.execute(sa.text("SELECT id, title, summary, body_html FROM articles")).all()
-    for article in articles:
-        search_index.index(connection, article.id, article.title, f"{article.summary} {plain_text(article.body_html)}")
+    search_index.index_many(connection, ((a.id, a.title, f"{a.summary} {plain_text(a.body_html)}") for a in articles))
 
 
 def downgrade():
-    op.execute("DROP TABLE IF EXISTS search_documents")
-    op.execute("DROP TABLE IF EXISTS search_index")
+    search_index.drop(op.get_bind())
