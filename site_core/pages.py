@@ -33,10 +33,10 @@ class StaticPage(db.Model):
 
 
 def public_pages() -> sa.Select:
-    """Public pages, by title."""
+    """Public pages, in the order they were first imported."""
     return (sa.select(StaticPage)
             .where(StaticPage.status == "published", StaticPage.published_at <= clock.now())
-            .order_by(StaticPage.title))
+            .order_by(StaticPage.id))
 
 
 def public_static_page(slug: str) -> StaticPage | None:

@@ -55,28 +55,32 @@ def search(query: Query, page: int, per_page: int):
     # (left to itself, SQLite counts by walking every public article and asking the index
     # about each). PostgreSQL's planner chooses well from its statistics.
     hits = matching(query.words).cte("hits").prefix_with("MATERIALIZED", dialect="sqlite")
-    statement = (public_articles().order_by(None).join(hits, hits.c.id == Article.id)
-                 .order_by(hits.c.in_title.desc(), hits.c.score, Article.published_at.desc(), Article.id.desc()))
-    return db.paginate(statement, page=page, per_page=per_page, error_out=False, count=True)
+    ranked = (public_articles().with_only_columns(Article.id).order_by(None).join(hits, hits.c.id == Article.id)
+              .order_by(hits.c.in_title.desc(), hits.c.score, Article.published_at.desc(), Article.id.desc()))
+    found = db.paginate(ranked, page=page, per_page=per_page, error_out=False, count=True)
+    # Ranked by id alone (thousands of hits sort fast without their bodies); then the page's articles.
+    articles = {a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(found.items)))}
+    found.items = [articles[id_] for id_ in found.items if id_ in articles]
+    return found
 
 
-def _sqlite_hits(words) -> sa.Select:
-    """(id, in_title, score) of the articles with every word; the lower the score, the better."""
+def _sqlite_hits(words, ranked: bool = True) -> sa.Select:
+    """The ids of the articles with every word; ranked: with in_title and score (lower is better)."""
     index = sa.table("search_index", sa.column("rowid"))
     match = " ".join(f'"{word}"' for word in words)  # words are letters and digits: quoting is exact
     in_title = index.c.rowid.in_(sa.select(index.c.rowid).correlate(None).where(
         sa.text("search_index MATCH :in_title").bindparams(in_title=f"title : ({match})")))
-    return (sa.select(index.c.rowid.label("id"), in_title.label("in_title"),
-                      sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0).label("score"))
+    score = sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0)
+    return (sa.select(index.c.rowid.label("id"), *([in_title.label("in_title"), score.label("score")] * ranked))
             .where(sa.text("search_index MATCH :match").bindparams(match=match)))
 
 
-def _postgresql_hits(words) -> sa.Select:
+def _postgresql_hits(words, ranked: bool = True) -> sa.Select:
     documents = sa.table("search_documents", sa.column("article_id"), sa.column("document"))
     wanted = sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), " ".join(words))
     in_title = sa.func.ts_filter(documents.c.document, sa.literal_column("'{a}'::\"char\"[]")).op("@@")(wanted)
-    return (sa.select(documents.c.article_id.label("id"), in_title.label("in_title"),
-                      (-sa.func.ts_rank(documents.c.document, wanted)).label("score"))
+    score = -sa.func.ts_rank(documents.c.document, wanted)
+    return (sa.select(documents.c.article_id.label("id"), *([in_title.label("in_title"), score.label("score")] * ranked))
             .where(documents.c.document.op("@@")(wanted)))
 
 
