@@ -35,6 +35,8 @@ def at_least_shown(counter, today, live: Counts) -> Counts:
 
 def context(page) -> dict:
     settings = page.settings
+    if settings["mode"] == "beacon" and not is_page_view(request):
+        return None  # e.g. an error page's sidebar: nothing there for the script to count
     now = clock.now()
     today = counting.bucket(now)
     reader = db.session.connection()
