@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from flask import abort, render_template
 
 from site_core import create_app
-from site_core.articles import Article, Category
+from site_core.articles import Article
 from site_core.db import db
+from site_core.menu import site_menu
 
 app = create_app({"PLUGINS": {"enabled": []}})
 
@@ -19,7 +20,8 @@ with app.app_context():
     ARTICLES = {a.slug: a for a in db.session.scalars(sa.select(Article)).unique()}
     for article in ARTICLES.values():
         article.category, article.tags  # loaded now, kept after the session is gone
-    CATEGORIES = list(db.session.scalars(sa.select(Category).order_by(Category.name)))
+    with app.test_request_context():
+        MENU = site_menu()
     db.session.expunge_all()
     db.session.remove()
     db.engine.dispose()
@@ -28,4 +30,4 @@ with app.app_context():
 @app.get("/baseline/<slug>")
 def baseline(slug: str):
     article = ARTICLES.get(slug) or abort(404)
-    return render_template("article.html", article=article, nav_categories=lambda: CATEGORIES)
+    return render_template("article.html", article=article, site_menu=lambda: MENU)

@@ -33,7 +33,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 
 def _build(config: Mapping | None, secret_required: bool) -> Flask:
-    from . import (cli, config as site_config, feeds, migrations, operations, plugins, privacy, routing,
+    from . import (cli, config as site_config, feeds, menu, migrations, operations, plugins, privacy, routing,
                    security, sitemap, views)
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
@@ -44,6 +44,7 @@ def _build(config: Mapping | None, secret_required: bool) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("SITE_INSTANCE_PATH") or None,
                 instance_relative_config=True)
     site_config.load(app, config, secret_required=secret_required)
+    menu.validate(app.config.get("MENU"))
     app.extensions["site_core.zone"] = ZoneInfo(app.config["SITE_TIMEZONE"])
     app.extensions["site_core.sanitiser"] = Sanitiser(app.config["IMAGE_HOSTS"])
     app.extensions["site_core.content_cache"] = ProcessCache()
@@ -64,6 +65,7 @@ def _build(config: Mapping | None, secret_required: bool) -> Flask:
     operations.init_app(app)
     cli.init_app(app)
     _template_helpers(app)
+    app.jinja_env.globals["site_menu"] = menu.site_menu
     plugins.init_app(app)
     _page_view_hook(app)
     return app

@@ -17,8 +17,8 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from . import clock
-from . import content_version
-from .content import Sanitiser, first_image, plain_text, slugify
+from . import content_version, search_index
+from .content import Sanitiser, first_image, name_key, normalise_name, plain_text, slugify
 from .db import UTCDateTime, db
 
 STATUSES = ("published", "draft")
@@ -42,6 +42,15 @@ class Tag(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
+
+
+class RetiredSlug(db.Model):
+    """A category's or tag's former slug, merged into another: its URL redirects there."""
+
+    __tablename__ = "retired_slugs"
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)  # "categories" or "tags"
+    slug: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    target_id: Mapped[int] = mapped_column()
 
 
 class Article(db.Model):
@@ -170,14 +179,22 @@ def by_slug(model, slug: str):
     return content_version.process_cache().get((model.__tablename__, slug), load)
 
 
+def retired_target(model, slug: str):
+    """The category or tag that ``slug`` was merged into, or None."""
+    target = db.session.scalar(sa.select(RetiredSlug.target_id).where(
+        RetiredSlug.kind == model.__tablename__, RetiredSlug.slug == slug))
+    return db.session.get(model, target) if target is not None else None
+
+
 def menu_categories() -> list[dict]:
-    """Categories for the menu (name, slug), from the content cache."""
+    """Categories with published articles (name, slug), for the menu, from the content cache."""
     return content_version.process_cache().get("menu", _load_menu)
 
 
 def _load_menu() -> list[dict]:
     return [{"name": name, "slug": slug} for name, slug in
-            db.session.execute(sa.select(Category.name, Category.slug).order_by(Category.name))]
+            db.session.execute(sa.select(Category.name, Category.slug).order_by(Category.name).where(
+                sa.exists().where(Article.category_id == Category.id, Article.status == "published")))]
 
 
 def sanitiser() -> Sanitiser:
@@ -186,25 +203,42 @@ def sanitiser() -> Sanitiser:
 
 
 def get_or_create(model, name: str):
-    """The category or tag called ``name``, created if new (safe when two writers race)."""
-    name = name.strip()
-    query = sa.select(model).where(model.name == name)
-    found = db.session.scalar(query)
+    """The category or tag called ``name``, created if new (safe when two writers race).
+
+    Names are normalised, and match whatever their case: "hoà bình" finds "Hòa bình".
+    """
+    name = normalise_name(name)
+    found = _named(model, name)
     if found is None:
         try:
             with db.session.begin_nested():
                 found = model(name=name, slug=unique_slug(model, slugify(name)))
                 db.session.add(found)
         except sa.exc.IntegrityError:  # another writer created it first
-            found = db.session.scalar(query)
+            found = _named(model, name)
+            if found is None:
+                raise
     return found
 
 
+def _named(model, name: str):
+    """The category or tag whose name is ``name`` but for case (among those sharing its slug)."""
+    base = slugify(name)
+    for candidate in db.session.scalars(sa.select(model).where(
+            sa.or_(model.slug == base, model.slug.like(f"{base}-%"))).order_by(model.id)):
+        if name_key(candidate.name) == name_key(name):
+            return candidate
+    return None
+
+
 def unique_slug(model, base: str, own_id: int | None = None) -> str:
-    """``base``, or ``base-2``, ``base-3``… if another row already has it."""
+    """``base``, or ``base-2``, ``base-3``… if another row has it (or had it, and it redirects)."""
     candidate, n = base, 1
     while True:
         taken = db.session.scalar(sa.select(model.id).where(model.slug == candidate))
+        if taken is None and model in (Category, Tag):
+            taken = db.session.scalar(sa.select(RetiredSlug.target_id).where(
+                RetiredSlug.kind == model.__tablename__, RetiredSlug.slug == candidate))
         if taken is None or taken == own_id:
             return candidate
         n += 1
@@ -233,10 +267,7 @@ def save_article(data: ArticleInput, existing: Article | None = None) -> tuple[A
     The caller commits, then calls :func:`notify_change`. The slug is kept
     when the title of an existing article changes.
     """
-    if not data.title or not data.title.strip():
-        raise ValueError("title is required")
-    if data.status not in STATUSES:
-        raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {data.status!r}")
+    check_input(data)
     published_at = clock.as_utc(data.published_at) if data.published_at else clock.now()
     article = existing or Article()
     was_public = existing is not None and existing.is_public
@@ -256,13 +287,23 @@ def save_article(data: ArticleInput, existing: Article | None = None) -> tuple[A
     article.status, article.published_at = data.status, published_at
     article.updated_at = clock.now()
     article.category = get_or_create(Category, data.category) if data.category else None
-    article.tags = [get_or_create(Tag, t) for t in dict.fromkeys(t.strip() for t in data.tags if t.strip())]
+    names = {name_key(t): normalise_name(t) for t in reversed(data.tags) if t.strip()}  # the first spelling
+    article.tags = [get_or_create(Tag, name) for name in reversed(names.values())]
     db.session.flush()
+    search_index.index(db.session.connection(), article.id, article.title, f"{article.summary} {article.text}")
     if article.is_public and not was_public:
         return article, "published"
     if was_public and not article.is_public:
         return article, "unpublished"
     return article, "updated"
+
+
+def check_input(data: ArticleInput) -> None:
+    """Raise ValueError unless ``data`` has a title and a known status."""
+    if not data.title or not data.title.strip():
+        raise ValueError("title is required")
+    if data.status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {data.status!r}")
 
 
 def article_slug(data: ArticleInput) -> str:
@@ -276,6 +317,7 @@ def delete_article(article: Article) -> None:
     Its fields stay readable afterwards (loaded now), for the plugins' hook.
     """
     _ = (article.title, article.category, list(article.tags))
+    search_index.forget(db.session.connection(), article.id)
     db.session.delete(article)
     db.session.flush()
 

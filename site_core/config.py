@@ -85,6 +85,7 @@ class Schema(BaseModel):
         "vi_VN", description="a locale Babel knows, such as 'vi_VN' or 'en_US'")
     SITE_HTTPS: bool = Field(False, description="true or false")
     PER_PAGE: int = Field(15, ge=1, le=100, description="a whole number from 1 to 100")
+    MENU: Any = Field(None, description="a list of menu items, checked by site_core.menu")
     SQLALCHEMY_DATABASE_URI: str | None = Field(
         None, description="a database URL such as 'postgresql+psycopg://user:password@host/db'")
     SQLITE_BUSY_TIMEOUT_MS: int = Field(5000, ge=1, description="milliseconds, a whole number of at least 1")
@@ -147,7 +148,7 @@ class Schema(BaseModel):
 
 
 # The core's keys and their defaults (Flask's own keys keep Flask's defaults).
-CORE_KEYS = ("SITE_NAME", "SITE_DESCRIPTION", "SITE_TIMEZONE", "SITE_LOCALE", "SITE_HTTPS", "PER_PAGE",
+CORE_KEYS = ("SITE_NAME", "SITE_DESCRIPTION", "SITE_TIMEZONE", "SITE_LOCALE", "SITE_HTTPS", "PER_PAGE", "MENU",
              "SQLALCHEMY_DATABASE_URI", "SQLITE_BUSY_TIMEOUT_MS", "PLUGINS", "PLUGINS_STRICT",
              "PLUGINS_INTROSPECTION", "TRUSTED_PROXY_COUNT", "TRUSTED_HOSTS", "IMAGE_HOSTS",
              "MAX_CONTENT_LENGTH", "MAX_FORM_PARTS", "CACHE_TYPE", "CACHE_DEFAULT_TIMEOUT",

@@ -96,12 +96,57 @@ class Sanitiser:
 
 def slugify(text: str, max_length: int = 120) -> str:
     """An ASCII slug: "Thanh Hóa tổ chức" -> "thanh-hoa-to-chuc" (đ -> d)."""
-    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    text = text.encode("ascii", "ignore").decode().lower()
+    text = fold(text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0]
     return slug or "bai-viet"
+
+
+TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ngã, hỏi, nặng
+# "oa", "oe", "uy" (not after q): the tone sits on the first vowel in an open
+# syllable ("hòa", "khỏe", "thủy") and on the second before a final consonant
+# ("hoàng", "huỳnh"). The other placement ("hoà", "thuỷ") is moved to this one.
+_TWO_VOWELS = re.compile(r"(?<!q)(?:oa|oe|uy)([bcdghklmnpqrstvx]*)\Z")
+_WORD = re.compile(r"\w+")
+
+
+def normalise_name(text: str) -> str:
+    """One spelling of a name: NFC, single spaces, one tone placement.
+
+    "Hoà  bình" and "Hòa bình" (composed or not) both give "Hòa bình".
+    """
+    text = " ".join(unicodedata.normalize("NFC", text).split())
+    return _WORD.sub(lambda word: _place_tone(word.group()), text)
+
+
+def name_key(text: str) -> str:
+    """What two names must share to be one category or tag: normalised, case aside."""
+    return normalise_name(text).casefold()
+
+
+def _place_tone(word: str) -> str:
+    letters, tone, at = [], None, None
+    for index, char in enumerate(word):
+        marks = unicodedata.normalize("NFD", char)
+        found = [m for m in marks if m in TONE_MARKS]
+        if found:
+            tone, at = found[0], index
+        letters.append(unicodedata.normalize("NFC", "".join(m for m in marks if m not in TONE_MARKS)))
+    pair = _TWO_VOWELS.search("".join(letters).lower())
+    if tone is None or pair is None or at not in (pair.start(), pair.start() + 1):
+        return word
+    letters[pair.start() + (1 if pair.group(1) else 0)] += tone
+    return unicodedata.normalize("NFC", "".join(letters))
+
+
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def fold(text: str) -> str:
+    """Lower case without any diacritics, for matching: "Đại hội" -> "dai hoi"."""
+    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return _COMBINING.sub("", text).lower()
 
 
 class _FirstImage(HTMLParser):

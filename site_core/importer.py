@@ -20,7 +20,10 @@ import yaml
 
 from .articles import Article, article_slug, notify_changes, save_article
 from .db import begin_write, db
+from .pages import StaticPage, save_page
 from .records import ImportProblem, parse_record
+
+KINDS = ("article", "page")  # a page: see site_core.pages
 
 
 @dataclass
@@ -65,7 +68,8 @@ def _import_records(paths: list[Path], report: ImportReport, changes: list) -> N
                 continue
             report.created += created
             report.updated += not created
-            changes.append((article, change))
+            if change:  # plugins hear of articles, not of pages
+                changes.append((article, change))
 
 
 def _records(path: Path, report: ImportReport) -> Iterator[tuple[str, Mapping]]:
@@ -112,9 +116,15 @@ def _markdown_record(text: str) -> dict:
     raise ImportProblem("no front matter: start the file with --- (YAML) or +++ (TOML)")
 
 
-def _upsert(record: Mapping) -> tuple[Article, str, bool]:
-    data = parse_record(record)
+def _upsert(record: Mapping) -> tuple[Article | StaticPage, str | None, bool]:
+    kind = record.get("kind", "article")
+    if kind not in KINDS:
+        raise ImportProblem(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    data = parse_record({key: value for key, value in record.items() if key != "kind"})
     slug = article_slug(data)
+    if kind == "page":
+        existing = db.session.scalar(sa.select(StaticPage).where(StaticPage.slug == slug))
+        return save_page(data, existing), None, existing is None
     existing = db.session.scalar(sa.select(Article).where(Article.slug == slug))
     article, change = save_article(data, existing)
     return article, change, existing is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy.exc
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask.globals import request_ctx
 from markupsafe import escape
 from flask_wtf.csrf import CSRFError
@@ -46,6 +46,7 @@ def content_security_policy(app: Flask) -> str:
 
 def error_page(code: int, message: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
+    g.error_page = code  # widgets are shown, but this is no page view
     if request_ctx.url_adapter is None:  # e.g. an untrusted Host: no URL can be built
         return PLAIN_ERROR.format(title=escape(title), text=escape(message or text)), code
     return render_template("error.html", code=code, title=title, text=message or text), code

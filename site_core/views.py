@@ -4,26 +4,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from . import plugins
-from .articles import (Article, Category, Tag, by_slug, menu_categories, public_article, public_articles,
-                       public_page)
+from .articles import (Article, Category, Tag, by_slug, public_article, public_articles,
+                       public_page, retired_target)
 from .db import db
+from .pages import public_static_page
 from .routing import page_number
+from .search import Query, highlight, search, snippet
 from .widgets import publish_internals
 
 reader = Blueprint("reader", __name__)
 introspection = Blueprint("introspection", __name__)
-
-
-def nav_categories() -> list[dict]:
-    """Categories for the menu; an empty menu if the database is unreachable."""
-    try:
-        return menu_categories()
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
-        return []
 
 
 @reader.before_request
@@ -36,18 +29,13 @@ def _reads_without_a_transaction():
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-@reader.app_context_processor
-def _menu():
-    return {"nav_categories": nav_categories}
-
-
 def _page_number() -> int:
     return page_number(request.args.get("page")) or abort(404)
 
 
 def _listing(key: tuple, query: Callable[[], sa.Select], template: str = "index.html", **context):
     page = public_page(key, query, _page_number(), current_app.config["PER_PAGE"])
-    if page.page > 1 and not page.items:
+    if not page.items and (page.page > 1 or key != ("home",)):  # an empty category or tag is not a page
         abort(404)
     return render_template(template, pagination=page, articles=page.items, **context)
 
@@ -59,16 +47,22 @@ def index():
 
 @reader.get("/chuyen-muc/<slug:slug>")
 def category(slug: str):
-    found = by_slug(Category, slug) or abort(404)
+    found = by_slug(Category, slug) or _merged_into(Category, slug)
     return _listing(("category", found.id), lambda: public_articles().where(Article.category_id == found.id),
                     heading=found.name, category=found)
 
 
 @reader.get("/the/<slug:slug>")
 def tag(slug: str):
-    found = by_slug(Tag, slug) or abort(404)
+    found = by_slug(Tag, slug) or _merged_into(Tag, slug)
     return _listing(("tag", found.id), lambda: public_articles().where(Article.tags.any(Tag.id == found.id)),
                     heading=f"Thẻ: {found.name}", tag=found)
+
+
+def _merged_into(model, slug: str):
+    """A 301 to where a merged category's or tag's old URL now lives; else 404."""
+    target = retired_target(model, slug) or abort(404)
+    abort(redirect(url_for(request.endpoint, slug=target.slug), 301))
 
 
 @reader.get("/bai-viet/<slug:slug>")
@@ -78,6 +72,21 @@ def article(slug: str):
         abort(404)
     g.article = found
     return render_template("article.html", article=found)
+
+
+@reader.get("/trang/<slug:slug>")
+def static_page(slug: str):
+    found = public_static_page(slug) or abort(404)
+    return render_template("page.html", static_page=found)
+
+
+@reader.get("/tim-kiem")
+def search_results():
+    text = request.args.get("q", "")
+    query = Query.parse(text)
+    found = search(query, _page_number(), current_app.config["PER_PAGE"]) if query.words else None
+    return render_template("search.html", q=text, query=query, pagination=found, highlight=highlight,
+                           snippet=snippet)
 
 
 @introspection.get("/-/plugins.json")

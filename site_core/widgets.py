@@ -193,6 +193,7 @@ def is_prefetch(req=None) -> bool:
 
 
 def is_page_view(req=None) -> bool:
-    """A reader page ``GET`` that a reader really looked at (what ``site_page_view`` reports)."""
+    """A reader page ``GET`` that a reader really looked at (what ``site_page_view`` reports);
+    not an error page, though it shows the sidebar too."""
     req = req or request
-    return req.method == "GET" and is_reader_page() and not is_prefetch(req)
+    return req.method == "GET" and is_reader_page() and not is_prefetch(req) and not g.get("error_page")

@@ -5,12 +5,14 @@
 core finds it through importlib.metadata exactly as it finds a pip-installed
 widget; nothing in the core is patched.
 """
+import datetime as dt
 import importlib
 import sys
 import textwrap
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
 
 @pytest.fixture
@@ -53,3 +55,32 @@ def install_plugin(tmp_path, monkeypatch):
     yield install
     for module in modules:
         sys.modules.pop(module, None)
+
+
+@pytest.fixture
+def old_site(site_app_factory):
+    """``old_site(revision, *titles)``: a site whose database an older release left at
+    ``revision``, holding published articles with these titles; returns (app, their ids).
+
+    The articles are written by SQL: today's save path writes tables the old schema lacks.
+    """
+    from alembic import command
+
+    from site_core import migrations
+    from site_core.content import slugify
+    from site_core.db import db
+
+    def make(revision: str, *titles: str):
+        app = site_app_factory({"PLUGINS": {"enabled": []}}, create_tables=False)
+        with app.app_context():
+            command.upgrade(migrations.config(app), revision)
+            ids = [db.session.execute(sa.text(
+                "INSERT INTO articles (slug, title, summary, body_html, author, author_title, status, "
+                "published_at, updated_at) VALUES (:slug, :title, '', '<p>Nội dung.</p>', '', '', "
+                "'published', :at, :at) RETURNING id"),
+                {"slug": slugify(title), "title": title, "at": dt.datetime(2020, 1, 1)}).scalar_one()
+                for title in titles]
+            db.session.commit()
+        return app, ids
+
+    return make

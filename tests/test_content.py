@@ -186,6 +186,7 @@ def test_the_first_image_is_the_thumbnail():
 
 def test_only_the_sanitised_body_is_ever_marked_safe_in_templates():
     templates = Path(__file__).parents[1] / "site_core" / "templates"
-    uses = [(p.name, m) for p in templates.rglob("*.html")
-            for m in re.findall(r"\{\{[^}]*\|\s*safe[^}]*\}\}", p.read_text())]
-    assert uses == [("article.html", "{{ article.body_html|safe }}")]
+    uses = sorted((p.name, m) for p in templates.rglob("*.html")
+                  for m in re.findall(r"\{\{[^}]*\|\s*safe[^}]*\}\}", p.read_text()))
+    assert uses == [("article.html", "{{ article.body_html|safe }}"),  # articles' and pages' bodies
+                    ("page.html", "{{ static_page.body_html|safe }}")]

@@ -41,6 +41,8 @@ def never_fewer(counter, today, shown: Figures) -> Figures:
 
 def context(page) -> dict:
     settings = page.settings
+    if settings["mode"] == "beacon" and not is_page_view(request):
+        return None  # e.g. an error page's sidebar: nothing there for the script to count
     now = clock.now()
     today = counting.bucket(now)
     reader = db.session.connection()

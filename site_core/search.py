@@ -1,0 +1,137 @@
+"""Searching the public articles: one interface over SQLite FTS5 and PostgreSQL full text.
+
+A query is folded into words the way the index is (:mod:`site_core.search_index`),
+so diacritics and tone placement never matter; every word must appear.
+Results are ranked (first the articles whose title has every word, then by
+the database's relevance score, then newest first), paginated, and each
+comes with a snippet of its text where the words are marked. Whatever the
+reader types is only ever a bound parameter made of plain words.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+
+from .articles import Article, public_articles
+from .content import fold, plain_text
+from .db import db
+from .search_index import terms
+
+MAX_LENGTH = 200  # characters of a query read (the form's maxlength)
+MAX_WORDS = 10  # of those, the first ten words are searched
+SNIPPET_LENGTH = 240
+
+
+@dataclass(frozen=True)
+class Query:
+    """What is searched for, and what the reader should be told about it."""
+
+    words: tuple[str, ...]
+    notice: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "Query":
+        if not text.strip():
+            return cls((), "Nhập từ khóa để tìm bài viết.")
+        words = tuple(dict.fromkeys(terms(text[:MAX_LENGTH])))
+        if not words:
+            return cls((), "Từ khóa cần có ít nhất một chữ hoặc số.")
+        if len(words) > MAX_WORDS or len(text) > MAX_LENGTH:
+            return cls(words[:MAX_WORDS], f"Từ khóa dài quá: chỉ tìm theo {MAX_WORDS} từ hoặc "
+                                          f"{MAX_LENGTH} ký tự đầu tiên.")
+        return cls(words)
+
+
+def search(query: Query, page: int, per_page: int):
+    """Page ``page`` of the public articles with every word of ``query``, best first (a ``Pagination``)."""
+    matching = _postgresql_hits if db.engine.dialect.name == "postgresql" else _sqlite_hits
+    # On SQLite, materialised: the index finds the hits first, then each is looked up by id
+    # (left to itself, SQLite counts by walking every public article and asking the index
+    # about each). PostgreSQL's planner chooses well from its statistics.
+    hits = matching(query.words).cte("hits").prefix_with("MATERIALIZED", dialect="sqlite")
+    ranked = (public_articles().with_only_columns(Article.id).order_by(None).join(hits, hits.c.id == Article.id)
+              .order_by(hits.c.in_title.desc(), hits.c.score, Article.published_at.desc(), Article.id.desc()))
+    found = db.paginate(ranked, page=page, per_page=per_page, error_out=False, count=True)
+    # Ranked by id alone (thousands of hits sort fast without their bodies); then the page's articles.
+    articles = {a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(found.items)))}
+    found.items = [articles[id_] for id_ in found.items if id_ in articles]
+    return found
+
+
+def _sqlite_hits(words, ranked: bool = True) -> sa.Select:
+    """The ids of the articles with every word; ranked: with in_title and score (lower is better)."""
+    index = sa.table("search_index", sa.column("rowid"))
+    match = " ".join(f'"{word}"' for word in words)  # words are letters and digits: quoting is exact
+    in_title = index.c.rowid.in_(sa.select(index.c.rowid).correlate(None).where(
+        sa.text("search_index MATCH :in_title").bindparams(in_title=f"title : ({match})")))
+    score = sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0)
+    return (sa.select(index.c.rowid.label("id"), *([in_title.label("in_title"), score.label("score")] * ranked))
+            .where(sa.text("search_index MATCH :match").bindparams(match=match)))
+
+
+def _postgresql_hits(words, ranked: bool = True) -> sa.Select:
+    documents = sa.table("search_documents", sa.column("article_id"), sa.column("document"))
+    wanted = sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), " ".join(words))
+    in_title = sa.func.ts_filter(documents.c.document, sa.literal_column("'{a}'::\"char\"[]")).op("@@")(wanted)
+    score = -sa.func.ts_rank(documents.c.document, wanted)
+    return (sa.select(documents.c.article_id.label("id"), *([in_title.label("in_title"), score.label("score")] * ranked))
+            .where(documents.c.document.op("@@")(wanted)))
+
+
+def highlight(text: str, words, length: int | None = None) -> Markup:
+    """``text`` escaped, the query's words (whatever their diacritics) in ``<mark>``.
+
+    With ``length``, only a window of about that many characters around the
+    first match (or the start), with "…" where it was cut.
+    """
+    text = unicodedata.normalize("NFC", text)
+    spans = [m.span() for m in _spelled(tuple(words)).finditer(text)] if words else []
+    start, end = 0, len(text)
+    if length is not None and len(text) > length:
+        first = spans[0][0] if spans else 0
+        start = max(0, text.rfind(" ", 0, max(0, first - length // 4)) + 1)
+        end = min(len(text), start + length)
+        end = text.rfind(" ", start, end) if end < len(text) and " " in text[start:end] else end
+    parts, at = ["…" if start else ""], start
+    for left, right in spans:
+        if left >= at and right <= end:
+            parts += [escape(text[at:left]), Markup("<mark>"), escape(text[left:right]), Markup("</mark>")]
+            at = right
+    parts += [escape(text[at:end]), "…" if end < len(text) else ""]
+    return Markup("").join(parts)
+
+
+@functools.lru_cache(maxsize=256)
+def _spelled(words: tuple[str, ...]) -> re.Pattern:
+    """A pattern for ``words`` as they may be written: "dai" finds "Đại", "đái", "DAI"…"""
+    spellings = _spellings()
+    alternatives = ("".join(f"[{spellings[c]}]" if c in spellings else re.escape(c) for c in word)
+                    for word in words)
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])", re.IGNORECASE)
+
+
+@functools.cache
+def _spellings() -> dict[str, str]:
+    """Each folded Latin letter and the letters that fold to it: "d" -> "DdĎďĐđ"."""
+    found = defaultdict(list)
+    for code in (*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        folded = fold(chr(code))
+        if len(folded) == 1 and folded.isascii() and folded.isalpha():
+            found[folded].append(chr(code))
+    return {letter: re.escape("".join(chars)) for letter, chars in found.items()}
+
+
+def snippet(article: Article, words) -> Markup:
+    """A short passage of ``article`` with the query's words marked: from its summary if
+    they are there (parsing no HTML), else from its body."""
+    summary = highlight(article.summary, words, SNIPPET_LENGTH)
+    if "<mark>" in summary:
+        return summary
+    body = highlight(plain_text(article.body_html), words, SNIPPET_LENGTH)
+    return body if "<mark>" in body else summary

@@ -1,0 +1,87 @@
+"""The search index: every article's words, folded, kept current as articles are saved.
+
+Words are folded (lower case, no diacritics, đ → d), so "Đại hội", "dai hoi"
+and either tone placement ("hoà", "hòa") are the same words. SQLite keeps
+them in an FTS5 table ``search_index`` (rowid = the article's id);
+PostgreSQL in ``search_documents`` (a weighted ``tsvector``, GIN-indexed).
+Both hold every article, drafts too: the query keeps the public ones, so a
+scheduled article becomes findable when its time comes without a write.
+
+:func:`index` and :func:`forget` run in the caller's transaction
+(``save_article`` and ``delete_article``), the same way on both databases.
+"""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from .content import fold
+from .db import db
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def terms(text: str) -> list[str]:
+    """The folded words of ``text``: "Đại hội, chi bộ!" -> ["dai", "hoi", "chi", "bo"]."""
+    return _WORD.findall(fold(text))
+
+
+TABLES = {
+    "postgresql": ("CREATE TABLE IF NOT EXISTS search_documents ("
+                   "article_id INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE, "
+                   "document TSVECTOR NOT NULL)",
+                   "CREATE INDEX IF NOT EXISTS ix_search_documents_document ON search_documents USING gin (document)"),
+    "sqlite": ("CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5(title, body)",),
+}
+DROP = {"postgresql": "DROP TABLE IF EXISTS search_documents", "sqlite": "DROP TABLE IF EXISTS search_index"}
+STATEMENTS = {
+    "postgresql": {
+        "index": "INSERT INTO search_documents (article_id, document) VALUES (:id, "
+                 "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :body), 'B')) "
+                 "ON CONFLICT (article_id) DO UPDATE SET document = excluded.document",
+        "forget": "DELETE FROM search_documents WHERE article_id = :id",
+    },
+    "sqlite": {
+        "index": "INSERT INTO search_index (rowid, title, body) VALUES (:id, :title, :body)",
+        "forget": "DELETE FROM search_index WHERE rowid = :id",
+    },
+}
+
+
+def create(connection) -> None:
+    """Create the index's table(s) if absent (empty)."""
+    for statement in TABLES[connection.dialect.name]:
+        connection.exec_driver_sql(statement)
+
+
+def drop(connection) -> None:
+    connection.exec_driver_sql(DROP[connection.dialect.name])
+
+
+def index(connection, article_id: int, title: str, text: str) -> None:
+    """(Re)index one article: its title, and its text (summary and body)."""
+    index_many(connection, [(article_id, title, text)])
+
+
+def index_many(connection, articles) -> None:
+    """(Re)index many articles at once, given as (id, title, text)."""
+    rows = [{"id": id_, "title": " ".join(terms(title)), "body": " ".join(terms(text))}
+            for id_, title, text in articles]
+    if not rows:
+        return
+    statements = STATEMENTS[connection.dialect.name]
+    if connection.dialect.name == "sqlite":  # FTS5 has no upsert
+        connection.execute(sa.text(statements["forget"]), [{"id": row["id"]} for row in rows])
+    connection.execute(sa.text(statements["index"]), rows)
+
+
+def forget(connection, article_id: int) -> None:
+    """Take one article out of the index."""
+    connection.execute(sa.text(STATEMENTS[connection.dialect.name]["forget"]), {"id": article_id})
+
+
+# Not models (they differ by database), yet made and dropped with the models'
+# tables, so a database built by ``create_all`` can save articles too.
+sa.event.listen(db.metadata, "after_create", lambda _metadata, connection, **_: create(connection))
+sa.event.listen(db.metadata, "before_drop", lambda _metadata, connection, **_: drop(connection))
