@@ -21,6 +21,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 
 from . import clock
 from .articles import Article, Category, public_articles
+from .pages import StaticPage, public_pages
 from .content_version import ProcessCache
 from .db import db
 
@@ -56,6 +57,14 @@ def _categories() -> Iterable[Entry]:
         yield path(slug), max(published, updated)
 
 
+def _pages() -> Iterable[Entry]:
+    path = path_for("reader.static_page")
+    rows = db.session.execute(public_pages().with_only_columns(
+        StaticPage.slug, StaticPage.published_at, StaticPage.updated_at))
+    for slug, published, updated in rows:
+        yield path(slug), max(published, updated)
+
+
 def _home() -> Iterable[Entry]:
     newest = db.session.execute(public_articles().with_only_columns(
         Article.published_at, Article.updated_at).limit(1)).first()
@@ -63,7 +72,7 @@ def _home() -> Iterable[Entry]:
         yield url_for("reader.index"), max(newest)
 
 
-SOURCES: list[Callable[[], Iterable[Entry]]] = [_home, _articles, _categories]
+SOURCES: list[Callable[[], Iterable[Entry]]] = [_home, _articles, _categories, _pages]
 
 
 @dataclass(frozen=True)

@@ -122,3 +122,15 @@ def test_robots_txt_names_the_sitemap(site):
 def test_a_wrong_sitemap_limit_stops_startup(site_app_factory, value):
     with pytest.raises(ConfigError, match="SITEMAP_MAX_URLS"):
         site_app_factory({"SITEMAP_MAX_URLS": value}, create_tables=False)
+
+
+def test_static_pages_are_in_the_sitemap_but_not_drafts_of_them(site, tmp_path):
+    lines = [{"kind": "page", "title": "Giới thiệu", "slug": "gioi-thieu", "published_at": at(2).isoformat()},
+             {"kind": "page", "title": "Liên hệ", "status": "draft", "published_at": at(2).isoformat()}]
+    path = tmp_path / "pages.jsonl"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+    result = site.test_cli_runner().invoke(args=["import-articles", str(path)])
+    assert result.exit_code == 0, result.output
+    found = urls(site.test_client())
+    assert found["http://localhost/trang/gioi-thieu"] == at(10)  # imported (saved) on day 10
+    assert not [loc for loc in found if "lien-he" in loc]
