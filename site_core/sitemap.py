@@ -38,12 +38,16 @@ def path_for(endpoint: str) -> Callable[[str], str]:
     return lambda slug: f"{head}{quote(slug, safe='')}{tail}"
 
 
-def _articles() -> Iterable[Entry]:
-    path = path_for("reader.article")
-    rows = db.session.execute(public_articles().with_only_columns(
-        Article.slug, Article.published_at, Article.updated_at))
-    for slug, published, updated in rows:
+def _dated(endpoint: str, query: sa.Select, model) -> Iterable[Entry]:
+    """Each row of ``query`` (articles or pages) as its path and its last change."""
+    path = path_for(endpoint)
+    for slug, published, updated in db.session.execute(
+            query.with_only_columns(model.slug, model.published_at, model.updated_at)):
         yield path(slug), max(published, updated)
+
+
+def _articles() -> Iterable[Entry]:
+    return _dated("reader.article", public_articles(), Article)
 
 
 def _categories() -> Iterable[Entry]:
@@ -58,11 +62,7 @@ def _categories() -> Iterable[Entry]:
 
 
 def _pages() -> Iterable[Entry]:
-    path = path_for("reader.static_page")
-    rows = db.session.execute(public_pages().with_only_columns(
-        StaticPage.slug, StaticPage.published_at, StaticPage.updated_at))
-    for slug, published, updated in rows:
-        yield path(slug), max(published, updated)
+    return _dated("reader.static_page", public_pages(), StaticPage)
 
 
 def _home() -> Iterable[Entry]:
