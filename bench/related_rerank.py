@@ -117,8 +117,8 @@ def main() -> None:
     print(f"\nFrom the stored lists only: held-out precision@5 {cross_validate(stored_only, len(articles))[0]:.3f}")
     held_out, chosen = cross_validate(found, len(articles))
     best = max(found, key=lambda key: found[key].mean())
-    print(f"\nCross-validation (5 folds, {len(found)} settings: unaccented_weight, max_terms, stored lists or second order, k or wide, weight; "
-          f"{time.perf_counter() - started:.0f} s)")
+    print(f"\nCross-validation (5 folds, {len(found)} settings: unaccented_weight, max_terms, "
+          f"stored lists or second order, k or wide, weight; {time.perf_counter() - started:.0f} s)")
     print(f"- held-out precision@5: **{held_out:.3f}**")
     print("- chosen per fold: " + "; ".join(str(c) for c in chosen))
     print(f"- best on all articles (tuned, optimistic): {found[best].mean():.3f} with {best}")
