@@ -156,35 +156,42 @@ def _top(scores: np.ndarray) -> list[list[int]]:
 
 def grid_precision(articles: list[dict], topics: list[str]) -> dict[tuple, np.ndarray]:
     """Per-article precision@5 for every combination of GRID, with the plugin's own code."""
+    rows = list(range(len(articles)))
+    found = {}
+    for (title_weight, unaccented_weight, max_terms), corpus, scores in score_matrices(articles, GRID):
+        params = corpus.params
+        for threshold, min_score in itertools.product(GRID["threshold"], GRID["min_score"]):
+            corpus.params = dataclasses.replace(params, threshold=threshold, min_score=min_score)
+            lists = [[other for other, _, _ in entries] for _, entries in corpus._block(rows, scores, K)]
+            key = (title_weight, unaccented_weight, max_terms, threshold, min_score)
+            found[key] = precision(lists, topics)
+    return found
+
+
+def score_matrices(articles: list[dict], grid: dict):
+    """((title_weight, unaccented_weight, max_terms), corpus, every pair's score) for each
+    combination of those three in ``grid``, with the plugin's own indexing and scoring code."""
     from site_core.content import plain_text
     from site_related_news.scoring import Corpus, Params, analyse, make_doc, vector
     from site_related_news.text import Analyzer
 
     analyzer = Analyzer()
     texts = [plain_text(body_html(a["body"])) for a in articles]
-    rows = list(range(len(articles)))
-    found = {}
-    for title_weight in GRID["title_weight"]:
+    for title_weight in grid["title_weight"]:
         base = Params(title_weight=title_weight)
         analysed = [analyse(analyzer, a["title"], text, base) for a, text in zip(articles, texts)]
         vocabulary: dict[str, int] = {}
         ids = [np.array([vocabulary.setdefault(k, len(vocabulary)) for k in t.keys], dtype=np.int32)
                for t in analysed]
         df = np.bincount(np.concatenate(ids), minlength=len(vocabulary))
-        for unaccented_weight, max_terms in itertools.product(GRID["unaccented_weight"], GRID["max_terms"]):
+        for unaccented_weight, max_terms in itertools.product(grid["unaccented_weight"], grid["max_terms"]):
             params = dataclasses.replace(base, unaccented_weight=unaccented_weight, max_terms=max_terms)
             docs = []
             for i, (terms, term_ids) in enumerate(zip(analysed, ids)):
                 kept, weights = vector(terms, df[term_ids], len(articles), params)
                 docs.append(make_doc(i, None, float(i), np.empty(0, np.int64), term_ids[kept], weights))
             corpus = Corpus(docs, params)
-            scores = corpus.scores(rows)
-            for threshold, min_score in itertools.product(GRID["threshold"], GRID["min_score"]):
-                corpus.params = dataclasses.replace(params, threshold=threshold, min_score=min_score)
-                lists = [[other for other, _, _ in entries] for _, entries in corpus._block(rows, scores, K)]
-                key = (title_weight, unaccented_weight, max_terms, threshold, min_score)
-                found[key] = precision(lists, topics)
-    return found
+            yield (title_weight, unaccented_weight, max_terms), corpus, corpus.scores(list(range(len(docs))))
 
 
 def cross_validate(per_setting: dict[tuple, np.ndarray], n: int, seed: int = 0):
