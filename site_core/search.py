@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
 
 from .articles import Article, public_articles
@@ -48,40 +49,66 @@ class Query:
         return cls(words)
 
 
-def search(query: Query, page: int, per_page: int):
+def search(query: Query, page: int, per_page: int) -> "Found":
     """Page ``page`` of the public articles with every word of ``query``, best first (a ``Pagination``)."""
-    matching = _postgresql_hits if db.engine.dialect.name == "postgresql" else _sqlite_hits
-    # On SQLite, materialised: the index finds the hits first, then each is looked up by id
-    # (left to itself, SQLite counts by walking every public article and asking the index
-    # about each). PostgreSQL's planner chooses well from its statistics.
-    hits = matching(query.words).cte("hits").prefix_with("MATERIALIZED", dialect="sqlite")
-    ranked = (public_articles().with_only_columns(Article.id).order_by(None).join(hits, hits.c.id == Article.id)
-              .order_by(hits.c.in_title.desc(), hits.c.score, Article.published_at.desc(), Article.id.desc()))
-    found = db.paginate(ranked, page=page, per_page=per_page, error_out=False, count=True)
-    # Ranked by id alone (thousands of hits sort fast without their bodies); then the page's articles.
-    articles = {a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(found.items)))}
-    found.items = [articles[id_] for id_ in found.items if id_ in articles]
-    return found
+    tiers = _postgresql_tiers if db.engine.dialect.name == "postgresql" else _sqlite_tiers
+    return Found(page, per_page, max_per_page=None, error_out=False, tiers=tiers(query.words))
 
 
-def _sqlite_hits(words, ranked: bool = True) -> sa.Select:
-    """The ids of the articles with every word; ranked: with in_title and score (lower is better)."""
+class Found(Pagination):
+    """Results in tiers (each a select of ``id`` and ``score``, lower is better), every
+    tier before the next; only the tiers the page reaches are ranked, and only the
+    page's articles are loaded."""
+
+    @functools.cached_property
+    def _counts(self) -> list[int]:
+        return [db.session.scalar(_public(tier.with_only_columns(tier.selected_columns.id))
+                                  .with_only_columns(sa.func.count()).order_by(None))
+                for tier in self._query_args["tiers"]]
+
+    def _query_count(self) -> int:
+        return sum(self._counts)
+
+    def _query_items(self) -> list[Article]:
+        ids, skip = [], self._query_offset
+        for tier, count in zip(self._query_args["tiers"], self._counts):
+            wanted = self.per_page - len(ids)
+            if wanted and skip < count:
+                hits = tier.cte("hits").prefix_with("MATERIALIZED", dialect="sqlite")
+                ids += db.session.scalars(_public(hits).add_columns(hits.c.score).order_by(
+                    hits.c.score, Article.published_at.desc(), Article.id.desc()).offset(skip).limit(wanted)).all()
+            skip = max(0, skip - count)
+        articles = {a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(ids)))}
+        return [articles[id_] for id_ in ids if id_ in articles]
+
+
+def _public(hits) -> sa.Select:
+    """The ids of the public articles among ``hits`` (a select or CTE with an ``id``)."""
+    if isinstance(hits, sa.Select):  # counted without ranking: looked up by id, one by one
+        return public_articles().with_only_columns(Article.id).order_by(None).where(Article.id.in_(hits))
+    return public_articles().with_only_columns(Article.id).order_by(None).join(hits, hits.c.id == Article.id)
+
+
+def _sqlite_tiers(words) -> list[sa.Select]:
+    """First the articles with every word in the title (few, cheap to rank), then the rest:
+    FTS5 ranks (``bm25``) only the hits of the tiers a page reaches."""
     index = sa.table("search_index", sa.column("rowid"))
-    match = " ".join(f'"{word}"' for word in words)  # words are letters and digits: quoting is exact
-    in_title = index.c.rowid.in_(sa.select(index.c.rowid).correlate(None).where(
-        sa.text("search_index MATCH :in_title").bindparams(in_title=f"title : ({match})")))
+    every = " ".join(f'"{word}"' for word in words)  # words are letters and digits: quoting is exact
+    in_title = f"title : ({every})"
     score = sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0)
-    return (sa.select(index.c.rowid.label("id"), *([in_title.label("in_title"), score.label("score")] * ranked))
-            .where(sa.text("search_index MATCH :match").bindparams(match=match)))
+    return [sa.select(index.c.rowid.label("id"), score.label("score"))
+            .where(sa.text("search_index MATCH :match").bindparams(match=match))
+            for match in (in_title, f"({every}) NOT {in_title}")]
 
 
-def _postgresql_hits(words, ranked: bool = True) -> sa.Select:
+def _postgresql_tiers(words) -> list[sa.Select]:
+    """One tier, ranked by ``ts_rank`` over the GIN index's hits, title hits first."""
     documents = sa.table("search_documents", sa.column("article_id"), sa.column("document"))
     wanted = sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), " ".join(words))
     in_title = sa.func.ts_filter(documents.c.document, sa.literal_column("'{a}'::\"char\"[]")).op("@@")(wanted)
-    score = -sa.func.ts_rank(documents.c.document, wanted)
-    return (sa.select(documents.c.article_id.label("id"), *([in_title.label("in_title"), score.label("score")] * ranked))
-            .where(documents.c.document.op("@@")(wanted)))
+    score = -sa.func.ts_rank(documents.c.document, wanted, 32)  # 32: rank / (rank + 1), in [0, 1)
+    return [sa.select(documents.c.article_id.label("id"), sa.case((in_title, score - 1), else_=score).label("score"))
+            .where(documents.c.document.op("@@")(wanted))]
 
 
 def highlight(text: str, words, length: int | None = None) -> Markup:
