@@ -10,6 +10,7 @@ reader types is only ever a bound parameter made of plain words.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -55,16 +56,24 @@ def search(query: Query, page: int, per_page: int) -> "Found":
     return Found(page, per_page, max_per_page=None, error_out=False, tiers=tiers(query.words))
 
 
+@dataclass(frozen=True)
+class Tier:
+    """Hits ranked together: ``ranked`` selects their ``id`` and ``score`` (lower is better);
+    ``so_far`` selects the ids of these hits and of the tiers before (cheap to count)."""
+
+    so_far: sa.Select
+    ranked: sa.Select
+
+
 class Found(Pagination):
-    """Results in tiers (each a select of ``id`` and ``score``, lower is better), every
-    tier before the next; only the tiers the page reaches are ranked, and only the
-    page's articles are loaded."""
+    """Results in tiers, every tier before the next: only the hits of the tiers the page
+    reaches are ranked, and only the page's articles are loaded."""
 
     @functools.cached_property
     def _counts(self) -> list[int]:
-        return [db.session.scalar(_public(tier.with_only_columns(tier.selected_columns.id))
-                                  .with_only_columns(sa.func.count()).order_by(None))
-                for tier in self._query_args["tiers"]]
+        so_far = [db.session.scalar(_public(tier.so_far).with_only_columns(sa.func.count()))
+                  for tier in self._query_args["tiers"]]
+        return [count - before for count, before in zip(so_far, [0, *so_far])]
 
     def _query_count(self) -> int:
         return sum(self._counts)
@@ -74,7 +83,7 @@ class Found(Pagination):
         for tier, count in zip(self._query_args["tiers"], self._counts):
             wanted = self.per_page - len(ids)
             if wanted and skip < count:
-                hits = tier.cte("hits").prefix_with("MATERIALIZED", dialect="sqlite")
+                hits = tier.ranked.cte("hits").prefix_with("MATERIALIZED", dialect="sqlite")
                 ids += db.session.scalars(_public(hits).add_columns(hits.c.score).order_by(
                     hits.c.score, Article.published_at.desc(), Article.id.desc()).offset(skip).limit(wanted)).all()
             skip = max(0, skip - count)
@@ -83,32 +92,43 @@ class Found(Pagination):
 
 
 def _public(hits) -> sa.Select:
-    """The ids of the public articles among ``hits`` (a select or CTE with an ``id``)."""
+    """The ids of the public articles among ``hits`` (a select of ids, or a CTE with an ``id``)."""
+    public = public_articles().with_only_columns(Article.id).order_by(None)
     if isinstance(hits, sa.Select):  # counted without ranking: looked up by id, one by one
-        return public_articles().with_only_columns(Article.id).order_by(None).where(Article.id.in_(hits))
-    return public_articles().with_only_columns(Article.id).order_by(None).join(hits, hits.c.id == Article.id)
+        return public.where(Article.id.in_(hits))
+    return public.join(hits, hits.c.id == Article.id)
 
 
-def _sqlite_tiers(words) -> list[sa.Select]:
-    """First the articles with every word in the title (few, cheap to rank), then the rest:
-    FTS5 ranks (``bm25``) only the hits of the tiers a page reaches."""
+def _sqlite_tiers(words) -> list[Tier]:
+    """The articles with every word in their title (few, cheap to rank), then the others;
+    FTS5 ranks with ``bm25``, the title weighing ten times the text."""
     index = sa.table("search_index", sa.column("rowid"))
     every = " ".join(f'"{word}"' for word in words)  # words are letters and digits: quoting is exact
     in_title = f"title : ({every})"
-    score = sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0)
-    return [sa.select(index.c.rowid.label("id"), score.label("score"))
-            .where(sa.text("search_index MATCH :match").bindparams(match=match))
-            for match in (in_title, f"({every}) NOT {in_title}")]
+
+    def hits(match: str, *columns) -> sa.Select:
+        return sa.select(index.c.rowid.label("id"), *columns).where(
+            sa.text("search_index MATCH :match").bindparams(match=match))
+
+    score = sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0).label("score")
+    return [Tier(hits(in_title), hits(in_title, score)),
+            Tier(hits(every), hits(f"({every}) NOT {in_title}", score))]
 
 
-def _postgresql_tiers(words) -> list[sa.Select]:
-    """One tier, ranked by ``ts_rank`` over the GIN index's hits, title hits first."""
+def _postgresql_tiers(words) -> list[Tier]:
+    """The same two tiers from ``search_documents``: title hits come from the GIN index
+    on the title's words (``ts_filter`` keeps the words weighted A), ranked by ``ts_rank``."""
     documents = sa.table("search_documents", sa.column("article_id"), sa.column("document"))
     wanted = sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), " ".join(words))
     in_title = sa.func.ts_filter(documents.c.document, sa.literal_column("'{a}'::\"char\"[]")).op("@@")(wanted)
-    score = -sa.func.ts_rank(documents.c.document, wanted, 32)  # 32: rank / (rank + 1), in [0, 1)
-    return [sa.select(documents.c.article_id.label("id"), sa.case((in_title, score - 1), else_=score).label("score"))
-            .where(documents.c.document.op("@@")(wanted))]
+    every = documents.c.document.op("@@")(wanted)
+
+    def hits(*where, ranked: bool = False) -> sa.Select:
+        score = -sa.func.ts_rank(documents.c.document, wanted)
+        return sa.select(documents.c.article_id.label("id"), *[score.label("score")] * ranked).where(*where)
+
+    return [Tier(hits(in_title), hits(in_title, ranked=True)),
+            Tier(hits(every), hits(every, sa.not_(in_title), ranked=True))]
 
 
 def highlight(text: str, words, length: int | None = None) -> Markup:
@@ -118,13 +138,16 @@ def highlight(text: str, words, length: int | None = None) -> Markup:
     first match (or the start), with "…" where it was cut.
     """
     text = unicodedata.normalize("NFC", text)
-    spans = [m.span() for m in _spelled(tuple(words)).finditer(text)] if words else []
+    pattern = _spelled(tuple(words)) if words else None
     start, end = 0, len(text)
     if length is not None and len(text) > length:
-        first = spans[0][0] if spans else 0
+        found = pattern and pattern.search(text)
+        first = found.start() if found else 0
         start = max(0, text.rfind(" ", 0, max(0, first - length // 4)) + 1)
         end = min(len(text), start + length)
         end = text.rfind(" ", start, end) if end < len(text) and " " in text[start:end] else end
+    matches = pattern.finditer(text, start) if pattern else ()
+    spans = [m.span() for m in itertools.takewhile(lambda m: m.end() <= end, matches)]  # the window's only
     parts, at = ["…" if start else ""], start
     for left, right in spans:
         if left >= at and right <= end:
