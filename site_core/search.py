@@ -59,7 +59,7 @@ def search(query: Query, page: int, per_page: int) -> "Found":
 @dataclass(frozen=True)
 class Tier:
     """Hits ranked together: ``ranked`` selects their ``id`` and ``score`` (lower is better);
-    ``so_far`` selects the ids of these hits and of the tiers before (cheap to count)."""
+    ``so_far`` counts the public ones among these hits and the tiers' before (cheaply)."""
 
     so_far: sa.Select
     ranked: sa.Select
@@ -71,8 +71,7 @@ class Found(Pagination):
 
     @functools.cached_property
     def _counts(self) -> list[int]:
-        so_far = [db.session.scalar(_public(tier.so_far).with_only_columns(sa.func.count()))
-                  for tier in self._query_args["tiers"]]
+        so_far = [db.session.scalar(tier.so_far) for tier in self._query_args["tiers"]]
         return [count - before for count, before in zip(so_far, [0, *so_far])]
 
     def _query_count(self) -> int:
@@ -107,12 +106,17 @@ def _sqlite_tiers(words) -> list[Tier]:
     in_title = f"title : ({every})"
 
     def hits(match: str, *columns) -> sa.Select:
-        return sa.select(index.c.rowid.label("id"), *columns).where(
+        return sa.select(index.c.rowid.label("id"), *columns).select_from(index).where(
             sa.text("search_index MATCH :match").bindparams(match=match))
 
     score = sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0).label("score")
-    return [Tier(hits(in_title), hits(in_title, score)),
-            Tier(hits(every), hits(f"({every}) NOT {in_title}", score))]
+    def counted(match: str) -> sa.ScalarSelect:  # all the index's hits, less the hidden articles among them
+        hidden = sa.select(Article.id).where(sa.not_(public_articles().whereclause))
+        return (hits(match).with_only_columns(sa.func.count()).scalar_subquery()
+                - hits(match).with_only_columns(sa.func.count()).where((index.c.rowid + 0).in_(hidden)).scalar_subquery())
+
+    return [Tier(sa.select(counted(in_title)), hits(in_title, score)),
+            Tier(sa.select(counted(every)), hits(f"({every}) NOT {in_title}", score))]
 
 
 def _postgresql_tiers(words) -> list[Tier]:
@@ -127,8 +131,11 @@ def _postgresql_tiers(words) -> list[Tier]:
         score = -sa.func.ts_rank(documents.c.document, wanted)
         return sa.select(documents.c.article_id.label("id"), *[score.label("score")] * ranked).where(*where)
 
-    return [Tier(hits(in_title), hits(in_title, ranked=True)),
-            Tier(hits(every), hits(every, sa.not_(in_title), ranked=True))]
+    def counted(*where) -> sa.Select:
+        return _public(hits(*where)).with_only_columns(sa.func.count())
+
+    return [Tier(counted(in_title), hits(in_title, ranked=True)),
+            Tier(counted(every), hits(every, sa.not_(in_title), ranked=True))]
 
 
 def highlight(text: str, words, length: int | None = None) -> Markup:
