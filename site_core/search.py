@@ -109,14 +109,17 @@ def _sqlite_tiers(words) -> list[Tier]:
         return sa.select(index.c.rowid.label("id"), *columns).select_from(index).where(
             sa.text("search_index MATCH :match").bindparams(match=match))
 
-    score = sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0).label("score")
-    def counted(match: str) -> sa.ScalarSelect:  # all the index's hits, less the hidden articles among them
+    def counted(match: str) -> sa.Select:
+        """The index's hits less the hidden (draft, scheduled) articles among them; "+ 0" has
+        SQLite read the hits once rather than look each hidden article up in the index."""
         hidden = sa.select(Article.id).where(sa.not_(public_articles().whereclause))
-        return (hits(match).with_only_columns(sa.func.count()).scalar_subquery()
-                - hits(match).with_only_columns(sa.func.count()).where((index.c.rowid + 0).in_(hidden)).scalar_subquery())
+        count = hits(match).with_only_columns(sa.func.count())
+        return sa.select(count.scalar_subquery() - count.where((index.c.rowid + 0).in_(hidden)).scalar_subquery())
 
-    return [Tier(sa.select(counted(in_title)), hits(in_title, score)),
-            Tier(sa.select(counted(every)), hits(f"({every}) NOT {in_title}", score))]
+    score = sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0).label("score")
+
+    return [Tier(counted(in_title), hits(in_title, score)),
+            Tier(counted(every), hits(f"({every}) NOT {in_title}", score))]
 
 
 def _postgresql_tiers(words) -> list[Tier]:
