@@ -59,7 +59,7 @@ def search(query: Query, page: int, per_page: int) -> "Found":
 @dataclass(frozen=True)
 class Tier:
     """Hits ranked together: ``ranked`` selects their ``id`` and ``score`` (lower is better);
-    ``so_far`` counts the public ones among these hits and the tiers' before (cheaply)."""
+    ``so_far`` counts the public ones among these hits and the tiers before (cheaply)."""
 
     so_far: sa.Select
     ranked: sa.Select
