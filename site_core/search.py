@@ -10,12 +10,14 @@ reader types is only ever a bound parameter made of plain words.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup, escape
 
 from .articles import Article, public_articles
@@ -48,40 +50,95 @@ class Query:
         return cls(words)
 
 
-def search(query: Query, page: int, per_page: int):
+def search(query: Query, page: int, per_page: int) -> "Found":
     """Page ``page`` of the public articles with every word of ``query``, best first (a ``Pagination``)."""
-    matching = _postgresql_hits if db.engine.dialect.name == "postgresql" else _sqlite_hits
-    # On SQLite, materialised: the index finds the hits first, then each is looked up by id
-    # (left to itself, SQLite counts by walking every public article and asking the index
-    # about each). PostgreSQL's planner chooses well from its statistics.
-    hits = matching(query.words).cte("hits").prefix_with("MATERIALIZED", dialect="sqlite")
-    ranked = (public_articles().with_only_columns(Article.id).order_by(None).join(hits, hits.c.id == Article.id)
-              .order_by(hits.c.in_title.desc(), hits.c.score, Article.published_at.desc(), Article.id.desc()))
-    found = db.paginate(ranked, page=page, per_page=per_page, error_out=False, count=True)
-    # Ranked by id alone (thousands of hits sort fast without their bodies); then the page's articles.
-    articles = {a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(found.items)))}
-    found.items = [articles[id_] for id_ in found.items if id_ in articles]
-    return found
+    tiers = _postgresql_tiers if db.engine.dialect.name == "postgresql" else _sqlite_tiers
+    return Found(page, per_page, max_per_page=None, error_out=False, tiers=tiers(query.words))
 
 
-def _sqlite_hits(words, ranked: bool = True) -> sa.Select:
-    """The ids of the articles with every word; ranked: with in_title and score (lower is better)."""
+@dataclass(frozen=True)
+class Tier:
+    """Hits ranked together: ``ranked`` selects their ``id`` and ``score`` (lower is better);
+    ``so_far`` counts the public ones among these hits and the tiers before (cheaply)."""
+
+    so_far: sa.Select
+    ranked: sa.Select
+
+
+class Found(Pagination):
+    """Results in tiers, every tier before the next: only the hits of the tiers the page
+    reaches are ranked, and only the page's articles are loaded."""
+
+    @functools.cached_property
+    def _counts(self) -> list[int]:
+        so_far = [db.session.scalar(tier.so_far) for tier in self._query_args["tiers"]]
+        return [count - before for count, before in zip(so_far, [0, *so_far])]
+
+    def _query_count(self) -> int:
+        return sum(self._counts)
+
+    def _query_items(self) -> list[Article]:
+        ids, skip = [], self._query_offset
+        for tier, count in zip(self._query_args["tiers"], self._counts):
+            wanted = self.per_page - len(ids)
+            if wanted and skip < count:
+                hits = tier.ranked.cte("hits").prefix_with("MATERIALIZED", dialect="sqlite")
+                ids += db.session.scalars(_public(hits).add_columns(hits.c.score).order_by(
+                    hits.c.score, Article.published_at.desc(), Article.id.desc()).offset(skip).limit(wanted)).all()
+            skip = max(0, skip - count)
+        articles = {a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(ids)))}
+        return [articles[id_] for id_ in ids if id_ in articles]
+
+
+def _public(hits) -> sa.Select:
+    """The ids of the public articles among ``hits`` (a select of ids, or a CTE with an ``id``)."""
+    public = public_articles().with_only_columns(Article.id).order_by(None)
+    if isinstance(hits, sa.Select):  # counted without ranking: looked up by id, one by one
+        return public.where(Article.id.in_(hits))
+    return public.join(hits, hits.c.id == Article.id)
+
+
+def _sqlite_tiers(words) -> list[Tier]:
+    """The articles with every word in their title (few, cheap to rank), then the others;
+    FTS5 ranks with ``bm25``, the title weighing ten times the text."""
     index = sa.table("search_index", sa.column("rowid"))
-    match = " ".join(f'"{word}"' for word in words)  # words are letters and digits: quoting is exact
-    in_title = index.c.rowid.in_(sa.select(index.c.rowid).correlate(None).where(
-        sa.text("search_index MATCH :in_title").bindparams(in_title=f"title : ({match})")))
-    score = sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0)
-    return (sa.select(index.c.rowid.label("id"), *([in_title.label("in_title"), score.label("score")] * ranked))
-            .where(sa.text("search_index MATCH :match").bindparams(match=match)))
+    every = " ".join(f'"{word}"' for word in words)  # words are letters and digits: quoting is exact
+    in_title = f"title : ({every})"
+
+    def hits(match: str, *columns) -> sa.Select:
+        return sa.select(index.c.rowid.label("id"), *columns).select_from(index).where(
+            sa.text("search_index MATCH :match").bindparams(match=match))
+
+    def counted(match: str) -> sa.Select:
+        """The index's hits less the hidden (draft, scheduled) articles among them; "+ 0" has
+        SQLite read the hits once rather than look each hidden article up in the index."""
+        hidden = sa.select(Article.id).where(sa.not_(public_articles().whereclause))
+        count = hits(match).with_only_columns(sa.func.count())
+        return sa.select(count.scalar_subquery() - count.where((index.c.rowid + 0).in_(hidden)).scalar_subquery())
+
+    score = sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0).label("score")
+
+    return [Tier(counted(in_title), hits(in_title, score)),
+            Tier(counted(every), hits(f"({every}) NOT {in_title}", score))]
 
 
-def _postgresql_hits(words, ranked: bool = True) -> sa.Select:
+def _postgresql_tiers(words) -> list[Tier]:
+    """The same two tiers from ``search_documents``: title hits come from the GIN index
+    on the title's words (``ts_filter`` keeps the words weighted A), ranked by ``ts_rank``."""
     documents = sa.table("search_documents", sa.column("article_id"), sa.column("document"))
     wanted = sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), " ".join(words))
     in_title = sa.func.ts_filter(documents.c.document, sa.literal_column("'{a}'::\"char\"[]")).op("@@")(wanted)
-    score = -sa.func.ts_rank(documents.c.document, wanted)
-    return (sa.select(documents.c.article_id.label("id"), *([in_title.label("in_title"), score.label("score")] * ranked))
-            .where(documents.c.document.op("@@")(wanted)))
+    every = documents.c.document.op("@@")(wanted)
+
+    def hits(*where, ranked: bool = False) -> sa.Select:
+        score = -sa.func.ts_rank(documents.c.document, wanted)
+        return sa.select(documents.c.article_id.label("id"), *[score.label("score")] * ranked).where(*where)
+
+    def counted(*where) -> sa.Select:
+        return _public(hits(*where)).with_only_columns(sa.func.count())
+
+    return [Tier(counted(in_title), hits(in_title, ranked=True)),
+            Tier(counted(every), hits(every, sa.not_(in_title), ranked=True))]
 
 
 def highlight(text: str, words, length: int | None = None) -> Markup:
@@ -91,13 +148,16 @@ def highlight(text: str, words, length: int | None = None) -> Markup:
     first match (or the start), with "…" where it was cut.
     """
     text = unicodedata.normalize("NFC", text)
-    spans = [m.span() for m in _spelled(tuple(words)).finditer(text)] if words else []
+    pattern = _spelled(tuple(words)) if words else None
     start, end = 0, len(text)
     if length is not None and len(text) > length:
-        first = spans[0][0] if spans else 0
+        found = pattern and pattern.search(text)
+        first = found.start() if found else 0
         start = max(0, text.rfind(" ", 0, max(0, first - length // 4)) + 1)
         end = min(len(text), start + length)
         end = text.rfind(" ", start, end) if end < len(text) and " " in text[start:end] else end
+    matches = pattern.finditer(text, start) if pattern else ()
+    spans = [m.span() for m in itertools.takewhile(lambda m: m.end() <= end, matches)]  # the window's only
     parts, at = ["…" if start else ""], start
     for left, right in spans:
         if left >= at and right <= end:

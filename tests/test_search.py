@@ -124,6 +124,19 @@ def test_results_are_paginated_and_the_query_follows(site_app, make_article):
     assert results(client, "hoi nghi", page=9) == []
 
 
+@pytest.mark.parametrize("site_config", [{"PLUGINS": {"enabled": []}, "PER_PAGE": 5}])
+def test_pages_run_from_title_matches_into_text_matches_without_gaps_or_repeats(site_app, make_article):
+    titled = [make_article(site_app, title=f"Hội nghị số {n}", published_at=at(n + 1)).title for n in range(7)]
+    texted = [make_article(site_app, title=f"Tin tuần {n}", body="<p>Đã họp hội nghị.</p>",
+                           published_at=at(n + 10)).title for n in range(6)]
+    make_article(site_app, title="Hội nghị chưa đăng", status="draft")
+    make_article(site_app, title="Tin nháp", body="<p>Hội nghị sắp họp.</p>", status="draft")
+    client = site_app.test_client()
+    assert "13 bài viết có «hội nghị»" in client.get("/tim-kiem?q=hội+nghị").get_data(as_text=True)
+    shown = [title for page in (1, 2, 3) for title in results(client, "hội nghị", page=page)]
+    assert shown == titled[::-1] + texted[::-1]
+
+
 def test_the_snippet_marks_the_words_as_written_and_escapes_the_text(site_app, make_article):
     make_article(site_app, title="Tổng kết <năm> học", summary="So sánh a < b & c: đại hội chi bộ thành công.",
                  body="<p>Nội dung.</p>")
