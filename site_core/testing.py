@@ -33,8 +33,8 @@ Fixtures:
 
 Helpers for reading pages by the markup the site promises (``data-*``):
 ``page_numbers(html, "data-period", "data-count")`` -> ``{"today": 3, …}``
-(also ``data-option``/``data-votes``), and ``form_token(html)``, the CSRF
-token of the first form.
+(also ``data-option``/``data-votes``), ``form_token(html)``, the CSRF
+token of the first form, and ``free_port()``, a free loopback port.
 
 The database is SQLite in a temporary folder unless ``--site-database-url``
 (or the ``SITE_TEST_DATABASE_URL`` environment variable) names a PostgreSQL
@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import uuid
 from collections.abc import Mapping
 from html.parser import HTMLParser
@@ -97,6 +98,13 @@ except ImportError:  # the test kit does not need Hypothesis
 else:  # CI on two cores: few examples, no flaky deadlines; a test's own @settings still wins
     _hypothesis.register_profile("ci", max_examples=25, deadline=None, print_blob=True,
                                  suppress_health_check=[HealthCheck.too_slow])
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def pytest_addoption(parser):

@@ -20,15 +20,10 @@ import time
 import pytest
 
 from site_core.cache import RETRY_SECONDS, WARN_SECONDS, cache
-from site_core.testing import form_token, page_numbers
+from site_core.testing import form_token, free_port, page_numbers
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 reader/{n}"
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisServer:

@@ -30,6 +30,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from site_core.testing import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "docs" / "nginx"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -64,11 +66,6 @@ http {{
 
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx; .ci/run does)")
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager

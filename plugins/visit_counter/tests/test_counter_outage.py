@@ -13,13 +13,13 @@ import itertools
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
 
 import pytest
 
+from site_core.testing import free_port
 from site_visit_counter.counting import write_pending
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -28,11 +28,6 @@ OUTAGE_SECONDS = 60
 THREADS = 4
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 reader/{n}"
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class PostgresServer:
