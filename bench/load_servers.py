@@ -21,6 +21,7 @@ from site_core.testing import free_port, stop_process
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 
+# As docs/deployment.md sets nginx up: its three snippets, the upstream as the guide names it.
 NGINX_CONF = """
 {user}
 worker_processes 1;
@@ -36,17 +37,14 @@ http {{
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
     proxy_cache_path {tmp}/cache levels=1:2 keys_zone=site_pages:10m max_size=100m inactive=10m use_temp_path=off;
-    upstream site {{ server {upstream}; keepalive 16; }}
+    include {snippets}/site-http.conf;
+    upstream site_core {{ server {upstream} fail_timeout=0; }}
     server {{
         listen 127.0.0.1:{port};
+        include {snippets}/site-server.conf;
         location / {{
-            proxy_pass http://site;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host              $host;
-            proxy_set_header X-Forwarded-For   $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            include {snippet};
+            proxy_pass http://site_core;
+            include {snippets}/page-cache.conf;
         }}
     }}
 }}
@@ -171,7 +169,7 @@ class Gunicorn:
 
 
 class Nginx:
-    """nginx with ``docs/nginx/page-cache.conf`` in front of ``upstream``, on a free loopback port."""
+    """nginx as the deployment guide sets it up, with its page cache, in front of ``upstream``, on a free port."""
 
     def __init__(self, upstream: str, folder: Path, prefix: list[str]):
         port = free_port()
@@ -179,7 +177,7 @@ class Nginx:
         config = folder / "nginx.conf"
         user = "user root;" if os.geteuid() == 0 else ""  # its workers must reach our temporary folder
         config.write_text(NGINX_CONF.format(user=user, tmp=folder, upstream=upstream.removeprefix("http://"),
-                                            port=port, snippet=ROOT / "docs" / "nginx" / "page-cache.conf"),
+                                            port=port, snippets=ROOT / "docs" / "nginx"),
                           encoding="utf-8")
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         checked = subprocess.run([nginx, "-t", "-c", str(config), "-p", str(folder)], capture_output=True, text=True)

@@ -110,7 +110,7 @@ def rounds(args, page: str, mix: str, site: Target, bare: Target, runs, prefix: 
             result = target.measure(args, mix, next(runs), prefix, args.duration)
             measured[name].append(result)
             errors = result["socket_errors"] + result["non_2xx"]
-            print(f"  {page:<8} {mix:<3} {name} {number}  {result['rps']:7.0f} {'views' if site.beacon else 'req'}/s"
+            print(f"  {page:<8} {mix:<3} {name} {number}  {result['rps']:7.0f} {'views' if target.beacon else 'req'}/s"
                   f"  p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  CPU {result['cpu_ms']:5.2f} ms/page"
                   + (f"  {errors} ERRORS" if errors else ""), flush=True)
     figures = compare(measured["site"], measured["bare"])
