@@ -55,6 +55,7 @@ def compare(site: list[dict], bare: list[dict]) -> dict:
     }
 
 
+DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 HEADER = ("| page | readers | database | ratio | p99 ratio | CPU / page (bare) | req/s (bare) | p50 | p99 (bare) |\n"
           "| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 
@@ -64,7 +65,7 @@ def markdown(rows: list[dict]) -> str:
     lines = [HEADER]
     for row in rows:
         c = row["figures"]
-        lines.append(f"| {row['page']} | {row['mix']} | {row['database']} | **{c['ratio']}** | {c['p99_ratio']}× | "
+        lines.append(f"| {row['page']} | {row['mix']} | {DATABASES.get(row['database'], row['database'])} | **{c['ratio']}** | {c['p99_ratio']}× | "
                      f"{c['cpu']} ms ({c['bare_cpu']}) | {c['rps']} ({c['bare_rps']}) | {c['p50']} ms | "
                      f"{c['p99']} ms ({c['bare_p99']}) |")
     return "\n".join(lines)

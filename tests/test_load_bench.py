@@ -51,4 +51,4 @@ def test_the_table_has_a_line_per_page_mix_and_database_under_its_header():
            "figures": load_wrk.compare([result(700, 30, 2.5)], [result(1000, 20, 1.0)])}
     header, rule, line = load_wrk.markdown([row]).splitlines()
     assert header.count("|") == rule.count("|") == line.count("|")
-    assert line.startswith("| home | new | postgresql | **0.70** | 1.5× | 2.50 ms (1.00) | 700 (1,000) |")
+    assert line.startswith("| home | new | PostgreSQL | **0.70** | 1.5× | 2.50 ms (1.00) | 700 (1,000) |")
