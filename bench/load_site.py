@@ -90,7 +90,7 @@ class Target:
     def __init__(self, url: str, servers: list, beacon: bool = False):
         self.url, self.servers, self.beacon = url, servers, beacon
 
-    def measure(self, args, mix: str, run: int, prefix: list[str], seconds: float) -> dict:
+    def measure(self, args, mix: str, run: int, prefix: list[str], seconds: int) -> dict:
         cpu = sum(server.cpu_seconds() for server in self.servers)
         result = wrk(self.url, seconds, args.connections, mix, run, self.beacon, prefix)
         time.sleep(0.3)  # the counter's last batch written
@@ -194,9 +194,9 @@ def arguments(argv) -> argparse.Namespace:
     parser.add_argument("--pages", type=listed(PAGES), default=list(PAGES))
     parser.add_argument("--mixes", type=listed(MIXES), default=list(MIXES),
                         help="; ".join(f"{name}: {text}" for name, text in MIXES.items()))
-    parser.add_argument("--duration", type=float, default=10, help="seconds per round (default 10)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per round (default 10)")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of each, alternating (default 2)")
-    parser.add_argument("--warmup", type=float, default=2, help="seconds of load before the rounds (default 2)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of load before the rounds (default 2)")
     parser.add_argument("--quick", action="store_true", help="a short run: 3 s rounds, 1 s warm-up")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument("--cache", choices=("simple", "redis"), default="simple")

@@ -24,7 +24,7 @@ def parse(stdout: str) -> dict:
     return result
 
 
-def wrk(url: str, seconds: float, connections: int, mix: str, run: int, beacon: bool,
+def wrk(url: str, seconds: int, connections: int, mix: str, run: int, beacon: bool,
         prefix: list[str] = ()) -> dict:
     """wrk against ``url`` for ``seconds``; ``run`` (1-255) gives new readers addresses of their own."""
     command = [*prefix, "wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency",
