@@ -19,8 +19,7 @@ from xml.sax.saxutils import escape
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 
-from . import clock
-from .articles import Article, Category, public_articles
+from .articles import Article, Category, public_articles, until_scheduled
 from .pages import StaticPage, public_pages
 from .content_version import ProcessCache
 from .db import db
@@ -75,29 +74,15 @@ def _home() -> Iterable[Entry]:
 SOURCES: list[Callable[[], Iterable[Entry]]] = [_home, _articles, _categories, _pages]
 
 
-@dataclass(frozen=True)
-class _Listed:
-    entries: list[Entry]
-    computed_at: dt.datetime
-    valid_until: dt.datetime | None  # when the next scheduled article becomes public
-
-    def valid_at(self, now: dt.datetime) -> bool:
-        return self.computed_at <= now and (self.valid_until is None or now < self.valid_until)
-
-
-def _list(now: dt.datetime) -> _Listed:
-    entries = [entry for source in SOURCES for entry in source()]
-    scheduled = db.session.scalar(sa.select(sa.func.min(Article.published_at)).where(
-        Article.status == "published", Article.published_at > now))
-    return _Listed(entries, now, scheduled)
+def _list() -> list[Entry]:
+    return [entry for source in SOURCES for entry in source()]
 
 
 def documents() -> list[Document]:
     """``[/sitemap.xml, /sitemap-1.xml, ...]`` for this request's host: one urlset, or an index and its parts."""
     cache: ProcessCache = current_app.extensions["site_core.sitemap_cache"]
-    now = clock.now()
-    listed = cache.get("entries", lambda: _list(now), still_valid=lambda cached: cached.valid_at(now))
-    return cache.get(("documents", request.host_url, listed.computed_at), lambda: _render(listed.entries))
+    listed = until_scheduled(cache, "entries", _list)
+    return cache.get(("documents", request.host_url, listed.computed_at), lambda: _render(listed.value))
 
 
 def _render(entries: list[Entry]) -> list[Document]:
