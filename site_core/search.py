@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -63,38 +62,43 @@ def search(query: Query, page: int, per_page: int) -> "Found":
 
 @dataclass(frozen=True)
 class Index:
-    """A database's index, read through its ``table``'s ``key`` (the article's id) and, per
-    tier, a ``condition`` on its rows; ``params`` turns the words into the conditions' parameters."""
+    """A database's index, read through its ``table``'s ``key`` (the article's id) with
+    conditions on its rows: the articles with every word in their ``title``, with ``every``
+    word anywhere, and the ``rest`` (every word, not all in the title); ``params`` turns
+    the words into the conditions' parameters."""
 
     table: str
     key: str
-    tiers: tuple[str, ...]
+    title: str
+    every: str
+    rest: str
     params: Callable[[tuple[str, ...]], dict]
 
 
 def _sqlite_params(words) -> dict:
     every = " ".join(f'"{word}"' for word in words)  # words are letters and digits: quoting is exact
-    return {"title": f"title : ({every})", "rest": f"({every}) NOT title : ({every})"}
+    return {"title": f"title : ({every})", "every": every, "rest": f"({every}) NOT title : ({every})"}
 
 
 _TSQUERY = "plainto_tsquery('simple'::regconfig, :words)"
 _TITLE = f"ts_filter(document, '{{a}}'::\"char\"[]) @@ {_TSQUERY}"  # the title's words: weight A, GIN-indexed
 INDEXES = {
-    "sqlite": Index("search_index", "rowid", ("search_index MATCH :title", "search_index MATCH :rest"),
+    "sqlite": Index("search_index", "rowid", *(f"search_index MATCH :{part}" for part in ("title", "every", "rest")),
                     _sqlite_params),
-    "postgresql": Index("search_documents", "article_id", (_TITLE, f"document @@ {_TSQUERY} AND NOT {_TITLE}"),
-                        lambda words: {"words": " ".join(words)}),
+    "postgresql": Index("search_documents", "article_id", _TITLE, f"document @@ {_TSQUERY}",
+                        f"document @@ {_TSQUERY} AND NOT {_TITLE}", lambda words: {"words": " ".join(words)}),
 }
 
 
 @dataclass(frozen=True)
 class Statements:
-    """An index's statements, built once: each tier's hits counted up to ``:limit``; the same
-    among the ``:hidden`` ids; and a tier's public articles, newest first (``:limit``, ``:offset``)."""
+    """An index's statements, built once: the title's and every word's hits counted up to
+    ``:limit``; the same among the ``:hidden`` ids; and each tier's public articles (title,
+    rest), newest first (``:now``, ``:limit``, ``:offset``)."""
 
     counts: sa.TextClause
     hidden: sa.TextClause
-    newest: tuple[sa.Select, ...]
+    tiers: tuple[sa.Select, ...]
 
     @classmethod
     @functools.cache
@@ -102,14 +106,14 @@ class Statements:
         def hits(condition: str) -> str:
             return f"SELECT {index.key} FROM {index.table} WHERE {condition}"
 
-        def each(count: str) -> sa.TextClause:
+        def both(count: str) -> sa.TextClause:
             return sa.text("SELECT " + ", ".join(f"(SELECT count(*) FROM ({count.format(hits(condition))}) AS hits)"
-                                                 for condition in index.tiers))
+                                                 for condition in (index.title, index.every)))
 
-        return cls(each("{} LIMIT :limit"),
-                   each(f"{{}} AND {index.key} IN :hidden").bindparams(sa.bindparam("hidden", expanding=True)),
+        return cls(both("{} LIMIT :limit"),
+                   both(f"{{}} AND {index.key} IN :hidden").bindparams(sa.bindparam("hidden", expanding=True)),
                    tuple(_shown().where(Article.id.in_(sa.text(hits(condition)).columns(sa.column(index.key))))
-                         for condition in index.tiers))
+                         for condition in (index.title, index.rest)))
 
 
 class Found(Pagination):
@@ -123,13 +127,13 @@ class Found(Pagination):
         """Each tier's public articles, up to one past :data:`CAP` in all."""
         index, hidden = self._query_args["index"], hidden_ids()
         statements, params = Statements.of(index), index.params(self._query_args["words"])
-        hits = db.session.execute(statements.counts, {**params, "limit": CAP + 1 + len(hidden)}).one()
+        title, every = db.session.execute(statements.counts, {**params, "limit": CAP + 1 + len(hidden)}).one()
         if hidden:
-            hits = [n - h for n, h in zip(hits, db.session.execute(statements.hidden, {**params, "hidden": list(hidden)}).one())]
-        counts = []
-        for n in hits:
-            counts.append(min(n, CAP + 1 - sum(counts)))
-        return counts
+            in_title, anywhere = db.session.execute(statements.hidden, {**params, "hidden": list(hidden)}).one()
+            title, every = title - in_title, every - anywhere
+        every = min(every, CAP + 1)
+        title = min(title, every)
+        return [title, every - title]
 
     @property
     def more(self) -> bool:
@@ -142,10 +146,10 @@ class Found(Pagination):
         index = self._query_args["index"]
         params = {**index.params(self._query_args["words"]), "now": clock.now()}
         found, skip = [], self._query_offset
-        for newest, count in zip(Statements.of(index).newest, self._counts):
+        for tier, count in zip(Statements.of(index).tiers, self._counts):
             wanted = min(self.per_page - len(found), CAP - self._query_offset - len(found))
             if wanted > 0 and skip < count:
-                found += db.session.execute(newest, {**params, "limit": wanted, "offset": skip}).all()
+                found += db.session.execute(tier, {**params, "limit": wanted, "offset": skip}).all()
             skip = max(0, skip - count)
         return found
 
@@ -175,48 +179,53 @@ def highlight(text: str, words, length: int | None = None) -> Markup:
     first match (or the start), with "…" where it was cut.
     """
     text = unicodedata.normalize("NFC", text)
-    pattern = _spelled(tuple(words)) if words else None
+    pattern = _pattern(tuple(words)) if words else None
+    folded = _unmarked(text) if pattern else text  # the same length: a match's span is the text's
     start, end = 0, len(text)
     if length is not None and len(text) > length:
-        found = pattern and pattern.search(text)
+        found = pattern and pattern.search(folded)
         first = found.start() if found else 0
         start = max(0, text.rfind(" ", 0, max(0, first - length // 4)) + 1)
         end = min(len(text), start + length)
         end = text.rfind(" ", start, end) if end < len(text) and " " in text[start:end] else end
     parts, at = ["…" if start else ""], start
-    for match in pattern.finditer(text, start, end) if pattern else ():  # the window's only
-        parts += [escape(text[at:match.start()]), "<mark>", escape(match.group()), "</mark>"]
+    for match in pattern.finditer(folded, start, end) if pattern else ():  # the window's only
+        parts += [escape(text[at:match.start()]), "<mark>", escape(text[match.start():match.end()]), "</mark>"]
         at = match.end()
     parts += [escape(text[at:end]), "…" if end < len(text) else ""]
     return Markup("".join(parts))
 
 
 @functools.lru_cache(maxsize=256)
-def _spelled(words: tuple[str, ...]) -> re.Pattern:
-    """A pattern for ``words`` as they may be written: "dai" finds "Đại", "đái", "DAI"…"""
-    spellings = _spellings()
-    alternatives = ("".join(f"[{spellings[c]}]" if c in spellings else re.escape(c) for c in word)
-                    for word in words)
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])", re.IGNORECASE)
+def _pattern(words: tuple[str, ...]) -> re.Pattern:
+    """``words`` (folded) as whole words of a text passed through :func:`_unmarked`."""
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])", re.IGNORECASE)
+
+
+def _unmarked(text: str) -> str:
+    """``text`` (NFC) with each Latin letter folded to one letter ("Đại" -> "dai"), so
+    its positions stay those of ``text``; case is left to the pattern."""
+    return text.translate(_folded_letters())
 
 
 @functools.cache
-def _spellings() -> dict[str, str]:
-    """Each folded Latin letter and the letters that fold to it: "d" -> "DdĎďĐđ"."""
-    found = defaultdict(list)
-    for code in (*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+def _folded_letters() -> str:
+    """A translation table, a string indexed by code point: each Latin letter that folds
+    to one letter becomes it ("Đ" -> "d", "ằ" -> "a"), every other character stays."""
+    table = [chr(code) for code in range(0x10000)]  # beyond it, str.translate leaves characters be
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
         folded = fold(chr(code))
-        if len(folded) == 1 and folded.isascii() and folded.isalpha():
-            found[folded].append(chr(code))
-    return {letter: re.escape("".join(chars)) for letter, chars in found.items()}
+        if len(folded) == 1:
+            table[code] = folded
+    return "".join(table)
 
 
 def snippet(article, words) -> Markup:
     """A short passage of ``article`` with the query's words marked: from its summary if
     they are there (parsing no HTML), else from its body."""
-    pattern = _spelled(tuple(words))
-    if not pattern.search(unicodedata.normalize("NFC", article.summary)):
+    pattern = _pattern(tuple(words))
+    if not pattern.search(_unmarked(unicodedata.normalize("NFC", article.summary))):
         text = unicodedata.normalize("NFC", plain_text(article.body_html))
-        if pattern.search(text):
+        if pattern.search(_unmarked(text)):
             return highlight(text, words, SNIPPET_LENGTH)
     return highlight(article.summary, words, SNIPPET_LENGTH)
