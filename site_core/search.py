@@ -11,6 +11,7 @@ reader types is only ever a bound parameter made of plain words.
 from __future__ import annotations
 
 import functools
+import html
 import re
 import unicodedata
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from markupsafe import Markup, escape
 
 from . import clock, content_version
 from .articles import Article, public_articles, until_scheduled
-from .content import fold, plain_text
+from .content import fold
 from .db import db
 from .search_index import terms
 
@@ -179,8 +180,11 @@ def highlight(text: str, words, length: int | None = None) -> Markup:
     first match (or the start), with "…" where it was cut.
     """
     text = unicodedata.normalize("NFC", text)
-    pattern = _pattern(tuple(words)) if words else None
-    folded = _unmarked(text) if pattern else text  # the same length: a match's span is the text's
+    return _marked(text, _unmarked(text), _pattern(tuple(words)) if words else None, length)
+
+
+def _marked(text: str, folded: str, pattern: re.Pattern | None, length: int | None) -> Markup:
+    """:func:`highlight`'s work, given ``text``'s :func:`_unmarked` form and the words' pattern."""
     start, end = 0, len(text)
     if length is not None and len(text) > length:
         found = pattern and pattern.search(folded)
@@ -220,12 +224,24 @@ def _folded_letters() -> str:
     return "".join(table)
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _text_of(body_html: str) -> str:
+    """The text of a sanitised body, fast: tags and runs of spaces become one space
+    (an unlikely ">" inside an attribute would only show the attribute's end)."""
+    return " ".join(html.unescape(_TAG.sub(" ", body_html)).split())
+
+
 def snippet(article, words) -> Markup:
     """A short passage of ``article`` with the query's words marked: from its summary if
-    they are there (parsing no HTML), else from its body."""
+    they are there, else from its body."""
     pattern = _pattern(tuple(words))
-    if not pattern.search(_unmarked(unicodedata.normalize("NFC", article.summary))):
-        text = unicodedata.normalize("NFC", plain_text(article.body_html))
-        if pattern.search(_unmarked(text)):
-            return highlight(text, words, SNIPPET_LENGTH)
-    return highlight(article.summary, words, SNIPPET_LENGTH)
+    summary = unicodedata.normalize("NFC", article.summary)
+    folded = _unmarked(summary)
+    if not pattern.search(folded):
+        text = unicodedata.normalize("NFC", _text_of(article.body_html))
+        folded_text = _unmarked(text)
+        if pattern.search(folded_text):
+            return _marked(text, folded_text, pattern, SNIPPET_LENGTH)
+    return _marked(summary, folded, pattern, SNIPPET_LENGTH)
