@@ -53,6 +53,7 @@ class Query:
 
 
 CAP = 1000  # results a query reaches; past them the count says "more than"
+FEW = 300  # a tier with at most this many hits is read from them, not along the listing
 
 
 def search(query: Query, page: int, per_page: int) -> "Found":
@@ -74,6 +75,7 @@ class Index:
     every: str
     rest: str
     params: Callable[[tuple[str, ...]], dict]
+    per_article: bool = False  # along the listing, test each article (else: a set of the hits first)
 
 
 def _sqlite_params(words) -> dict:
@@ -87,7 +89,10 @@ INDEXES = {
     "sqlite": Index("search_index", "rowid", *(f"search_index MATCH :{part}" for part in ("title", "every", "rest")),
                     _sqlite_params),
     "postgresql": Index("search_documents", "article_id", _TITLE, f"document @@ {_TSQUERY}",
-                        f"document @@ {_TSQUERY} AND NOT {_TITLE}", lambda words: {"words": " ".join(words)}),
+                        f"document @@ {_TSQUERY} AND NOT {_TITLE}", lambda words: {"words": " ".join(words)},
+                        # a subquery per article, which the planner cannot turn into a join: a prepared
+                        # statement's generic plan would read every hit to sort them
+                        per_article=True),
 }
 
 
@@ -95,11 +100,13 @@ INDEXES = {
 class Statements:
     """An index's statements, built once: the title's and every word's hits counted up to
     ``:limit``; the same among the ``:hidden`` ids; and each tier's public articles (title,
-    rest), newest first (``:now``, ``:limit``, ``:offset``)."""
+    rest), newest first (``:now``, ``:limit``, ``:offset``), read two ways: from the tier's
+    hits when they are few (``few``), else along the articles' listing index (``many``)."""
 
     counts: sa.TextClause
     hidden: sa.TextClause
-    tiers: tuple[sa.Select, ...]
+    few: tuple[sa.Select, ...]
+    many: tuple[sa.Select, ...]
 
     @classmethod
     @functools.cache
@@ -111,10 +118,23 @@ class Statements:
             return sa.text("SELECT " + ", ".join(f"(SELECT count(*) FROM ({count.format(hits(condition))}) AS hits)"
                                                  for condition in (index.title, index.every)))
 
+        def found(condition: str) -> sa.TextualSelect:
+            return sa.text(hits(condition)).columns(sa.column(index.key, sa.Integer))
+
+        def few(condition: str) -> sa.Select:  # the hits read first, whatever the planner guesses
+            first = found(condition).cte("hits").prefix_with("MATERIALIZED")
+            return _shown().join_from(Article, first, first.c[index.key] == Article.id)
+
+        def many(condition: str) -> sa.Select:
+            if index.per_article:
+                return _shown().where(sa.text(f"(SELECT {condition} FROM {index.table} "
+                                              f"WHERE {index.key} = {Article.__tablename__}.id)"))
+            return _shown().where(Article.id.in_(found(condition)))
+
+        tiers = (index.title, index.rest)
         return cls(both("{} LIMIT :limit"),
                    both(f"{{}} AND {index.key} IN :hidden").bindparams(sa.bindparam("hidden", expanding=True)),
-                   tuple(_shown().where(Article.id.in_(sa.text(hits(condition)).columns(sa.column(index.key))))
-                         for condition in (index.title, index.rest)))
+                   tuple(map(few, tiers)), tuple(map(many, tiers)))
 
 
 class Found(Pagination):
@@ -147,10 +167,11 @@ class Found(Pagination):
         index = self._query_args["index"]
         params = {**index.params(self._query_args["words"]), "now": clock.now()}
         found, skip = [], self._query_offset
-        for tier, count in zip(Statements.of(index).tiers, self._counts):
+        statements = Statements.of(index)
+        for few, many, count in zip(statements.few, statements.many, self._counts):
             wanted = min(self.per_page - len(found), CAP - self._query_offset - len(found))
             if wanted > 0 and skip < count:
-                found += db.session.execute(tier, {**params, "limit": wanted, "offset": skip}).all()
+                found += db.session.execute(few if count <= FEW else many, {**params, "limit": wanted, "offset": skip}).all()
             skip = max(0, skip - count)
         return found
 
