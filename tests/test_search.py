@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from site_core import clock, search
+from site_core import clock, search, search_index
 from site_core.articles import Article, ArticleInput, delete_article, save_article
 from site_core.cli import init_db
 from site_core.db import begin_write, db
@@ -217,3 +217,23 @@ def test_a_tier_gives_the_same_pages_read_from_its_hits_or_along_the_listing(sit
     assert pages() == from_hits
     assert sum(from_hits, []) == [f"Hội nghị số {n}" for n in range(5, -1, -1)] + \
         [f"Tin tuần {n}" for n in range(5, -1, -1)]
+
+
+def test_the_index_can_be_rebuilt_after_a_restore_left_it_empty_or_missing(site_app, make_article):
+    make_article(site_app, title="Đại hội chi bộ Khoa Lý luận")
+    make_article(site_app, title="Hội thảo khoa học", status="draft")
+    client = site_app.test_client()
+    for lose in ("DELETE FROM {}", "DROP TABLE {}"):
+        with site_app.app_context():
+            begin_write()
+            table = search_index.NAMES[db.engine.dialect.name]
+            db.session.connection().exec_driver_sql(lose.format(table))
+            db.session.commit()
+        if lose.startswith("DELETE"):
+            assert results(client, "dai hoi") == []
+        result = site_app.test_cli_runner().invoke(args=["search", "rebuild"])
+        assert result.exit_code == 0 and "Search index rebuilt: 2 articles." in result.output
+        assert results(client, "dai hoi") == ["Đại hội chi bộ Khoa Lý luận"]
+        edit(site_app, "hoi-thao-khoa-hoc", status="published")  # the draft was indexed too
+        assert results(client, "hoi thao") == ["Hội thảo khoa học"]
+        edit(site_app, "hoi-thao-khoa-hoc", status="draft")
