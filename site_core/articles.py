@@ -145,15 +145,17 @@ class UntilScheduled:
         return self.computed_at <= now and (self.valid_until is None or now < self.valid_until)
 
 
-def until_scheduled(cache: content_version.ProcessCache, key: Hashable, compute: Callable[[], object]) -> UntilScheduled:
-    """``compute()`` from ``cache``, read again once a scheduled article has become public since."""
+def until_scheduled(cache: content_version.ProcessCache, key: Hashable, compute: Callable[[], object],
+                    kinds: tuple = ()) -> UntilScheduled:
+    """``compute()`` from ``cache``, read again once a scheduled article (or a scheduled row of
+    the further ``kinds``, such as static pages) has become public since."""
     now = clock.now()
 
     def load() -> UntilScheduled:
         value = compute()
-        scheduled = db.session.scalar(sa.select(sa.func.min(Article.published_at)).where(
-            Article.status == "published", Article.published_at > now))
-        return UntilScheduled(value, now, scheduled)
+        scheduled = [db.session.scalar(sa.select(sa.func.min(kind.published_at)).where(
+            kind.status == "published", kind.published_at > now)) for kind in (Article, *kinds)]
+        return UntilScheduled(value, now, min(filter(None, scheduled), default=None))
 
     return cache.get(key, load, still_valid=lambda cached: cached.valid_at(now))
 
@@ -198,14 +200,14 @@ def retired_target(model, slug: str):
 
 
 def menu_categories() -> list[dict]:
-    """Categories with published articles (name, slug), for the menu, from the content cache."""
-    return content_version.process_cache().get("menu", _load_menu)
+    """Categories with public articles (name, slug), for the menu, from the content cache."""
+    return until_scheduled(content_version.process_cache(), "menu", _load_menu).value
 
 
 def _load_menu() -> list[dict]:
     return [{"name": name, "slug": slug} for name, slug in
             db.session.execute(sa.select(Category.name, Category.slug).order_by(Category.name).where(
-                sa.exists().where(Article.category_id == Category.id, Article.status == "published")))]
+                sa.exists().where(Article.category_id == Category.id, public_articles().whereclause)))]
 
 
 def sanitiser() -> Sanitiser:

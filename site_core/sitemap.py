@@ -90,7 +90,7 @@ def _list() -> list[Entry]:
 def documents() -> list[Document]:
     """``[/sitemap.xml, /sitemap-1.xml, ...]`` for this request's host: one urlset, or an index and its parts."""
     cache: ProcessCache = current_app.extensions["site_core.sitemap_cache"]
-    listed = until_scheduled(cache, "entries", _list)
+    listed = until_scheduled(cache, "entries", _list, (StaticPage,))
     return cache.get(("documents", request.host_url, listed.computed_at), lambda: _render(listed.value))
 
 

@@ -135,3 +135,13 @@ def test_static_pages_are_in_the_sitemap_but_not_drafts_of_them(site, tmp_path):
     found = urls(site.test_client())
     assert found["http://localhost/trang/gioi-thieu"] == at(10)  # imported (saved) on day 10
     assert not [loc for loc in found if "lien-he" in loc]
+
+
+def test_a_scheduled_static_page_enters_the_sitemap_when_its_time_comes(site, tmp_path):
+    (tmp_path / "p.jsonl").write_text(json.dumps(
+        {"kind": "page", "title": "Lịch thi", "published_at": at(11).isoformat()}) + "\n", encoding="utf-8")
+    site.test_cli_runner().invoke(args=["import-articles", str(tmp_path / "p.jsonl")])
+    client = site.test_client()
+    assert "http://localhost/trang/lich-thi" not in urls(client)
+    clock.freeze(site, at(11, 10))
+    assert "http://localhost/trang/lich-thi" in urls(client)
