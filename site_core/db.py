@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -120,12 +121,18 @@ def increment(connection, table: sa.Table, keys: dict, amounts: dict) -> None:
     One ``INSERT … ON CONFLICT (keys) DO UPDATE SET n = n + :amount``; the
     conflict target is the table's unique key on exactly ``keys``.
     """
-    statement = _insert(table, connection.dialect.name).values(**keys, **amounts)
-    statement = statement.on_conflict_do_update(
+    statement = _increment_statement(table, tuple(keys), tuple(amounts), connection.dialect.name)
+    connection.execute(statement, {**keys, **amounts})
+
+
+@functools.cache
+def _increment_statement(table: sa.Table, keys: tuple[str, ...], amounts: tuple[str, ...], dialect_name: str):
+    """Built once per shape (building one costs more than running it); the values are bound per call."""
+    statement = _insert(table, dialect_name).values({name: sa.bindparam(name) for name in keys + amounts})
+    return statement.on_conflict_do_update(
         index_elements=list(keys),
         set_={name: table.c[name] + statement.excluded[name] for name in amounts},
     )
-    connection.execute(statement)
 
 
 def insert_once(connection, table: sa.Table, values: dict, unique: list[str]) -> bool:
