@@ -1,17 +1,17 @@
-"""The counter's SQL through SQLAlchemy Core vs hand-written SQL on the raw driver, in one run.
+"""The counter's batch write on the raw driver vs the same write in SQLAlchemy Core, in one run.
 
-Two measures, each alternating the two SQL layers round by round on the same
-database (SQLite file, or a scratch schema of --database-url):
+The product writes its batches of page views through ``site_visit_counter.raw_write``;
+``counter_core_write.py`` is the same write in SQLAlchemy Core. Both measures
+alternate the two, round by round, on the same database (SQLite file, or a
+scratch schema of --database-url):
 
 1. the page: article-page GETs through Flask's test client (as
    ``counter_cost.py``), the widget shown but nothing counted (``display``)
-   beside counting with either layer; CPU ms per request, best round;
+   beside counting with either write; CPU ms per request, best round;
 2. the write path: the pending batch writer (``counting.write_batch``)
    writing batches of N page views of N new readers (a visitor upsert each,
    then the day's), and of N returning readers (their rows exist); CPU µs per
-   page view, best round;
-3. the reads alone: ``last_seen_and_day``, ``today_counts``, ``online`` on
-   the page's connection, µs per call.
+   page view, best round.
 
     .venv/bin/python bench/counter_sql.py [--database-url postgresql+psycopg://...] [--rounds 8]
 """
@@ -32,11 +32,11 @@ LAYERS = ("core", "raw")
 
 
 def use(layer: str) -> None:
-    """Point the counter's modules at one SQL layer."""
-    from site_visit_counter import counting, figures, raw_store, store, visitors, widget
+    """Make the counter write its batches with one layer."""
+    import counter_core_write
+    from site_visit_counter import counting, raw_write
 
-    for module in (counting, figures, visitors, widget):
-        module.store = store if layer == "core" else raw_store
+    counting.raw_write = counter_core_write if layer == "core" else raw_write
 
 
 def batch_of(readers: list[str], now: int, day: dt.date):
@@ -69,41 +69,6 @@ def write_path(app, size: int, rounds: int) -> dict:
                     used = (time.process_time() - cpu) / (batches * size) * 1e6
                     best[layer, kind] = min(best[layer, kind], used)
     use("core")
-    return best
-
-
-def reads(app, rounds: int, calls: int = 2000) -> dict:
-    """µs of CPU per call of the page's reads, best round, per layer.
-
-    ``content_version``: the core's read of the content version, every
-    request (``exec_driver_sql`` as "raw", a Core ``select`` as "core").
-    """
-    import sqlalchemy as sa
-
-    from site_core.content_version import READ, content_version
-    from site_core.db import db
-    from site_visit_counter import raw_store, store
-
-    version = sa.select(content_version.c.version).where(content_version.c.id == 1)
-    best = {}
-    today = dt.date.today()
-    with app.test_request_context("/"):
-        c = db.session.connection()
-        calls_of = {
-            "last_seen_and_day": lambda m: m.last_seen_and_day(c, "x" * 22, today),
-            "today_counts": lambda m: m.today_counts(c, today),
-            "online": lambda m: m.online(c, int(time.time()), 5, besides="y"),
-            "content_version": lambda m: (c.execute(version) if m is store else c.exec_driver_sql(READ)).scalar(),
-        }
-        for _ in range(rounds):
-            for layer, module in (("core", store), ("raw", raw_store)):
-                for name, call in calls_of.items():
-                    cpu = time.process_time()
-                    for _ in range(calls):
-                        call(module)
-                    used = (time.process_time() - cpu) / calls * 1e6
-                    best[layer, name] = min(best.get((layer, name), float("inf")), used)
-        db.session.remove()
     return best
 
 
@@ -152,11 +117,6 @@ def main() -> None:
             for kind in ("new", "returning"):
                 c, r = best["core", kind], best["raw", kind]
                 print(f"  batch of {size:>3} {kind:<10} {c:7.1f} / {r:7.1f}   core {c / r - 1:+.1%}")
-        print("reads on the page's connection, µs per call: core / raw")
-        best = reads(apps["counting"], args.rounds)
-        for name in ("last_seen_and_day", "today_counts", "online", "content_version"):
-            c, r = best["core", name], best["raw", name]
-            print(f"  {name:<18} {c:6.1f} / {r:6.1f}   core {c - r:+.1f} µs")
 
 
 if __name__ == "__main__":

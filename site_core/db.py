@@ -69,11 +69,9 @@ def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        if connection.get_execution_options().get("sqlite_immediate"):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")  # may wait, then fail: errors wrapped
-        else:  # every page's read: a deferred BEGIN takes no lock, so straight to the driver
-            connection.connection.driver_connection.execute("BEGIN")
+    def _on_begin(connection):  # IMMEDIATE may wait for the lock, then fail: errors wrapped
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("sqlite_immediate")
+                                   else "BEGIN")
 
 
 @contextlib.contextmanager

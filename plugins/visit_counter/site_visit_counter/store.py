@@ -1,23 +1,18 @@
-"""The counter's reads and writes, in SQLAlchemy Core; each write one atomic statement.
+"""The counter's reads and its rare writes (cleanup, import), in SQLAlchemy Core.
 
-No count is read into Python and written back: the database adds
-(``INSERT … ON CONFLICT``), so concurrent workers lose nothing, on SQLite
-and PostgreSQL alike. The statements of every page view are built once
-(module constants, or once per dialect), so SQLAlchemy's compiled cache
-serves them after the first use.
+The page view's reads are module constants, so SQLAlchemy's compiled cache
+serves them after their first use. The batch of page views is written by
+:mod:`.raw_write`, the one statement set sent through the raw driver.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import functools
-import secrets
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from site_core.api import db, increment, write_transaction
+from site_core.api import db
 
 from .models import days, salts, visitors
 
@@ -30,7 +25,6 @@ ONLINE_BESIDES = ONLINE.where(visitors.c.key != sa.bindparam("key"))
 _ONE = sa.select(sa.literal(1).label("one")).subquery("one")  # a row for the day's to join to, if any
 LAST_SEEN_AND_DAY = (sa.select(LAST_SEEN.scalar_subquery(), days.c.visits, days.c.page_views, days.c.bot_views)
                      .select_from(_ONE.outerjoin(days, days.c.day == sa.bindparam("day"))))
-ASYNCHRONOUS_COMMIT = sa.text("SET LOCAL synchronous_commit = off")
 
 
 def _insert(dialect: str, table: sa.Table):
@@ -41,71 +35,11 @@ def _insert(dialect: str, table: sa.Table):
     raise NotImplementedError(f"the visit counter needs SQLite or PostgreSQL, not {dialect}")
 
 
-@functools.cache
-def _touch_visitor(dialect: str):
-    """The visitor's upsert: a new token only when a visit starts; returns the token stored."""
-    insert = _insert(dialect, visitors).values(
-        key=sa.bindparam("key"), last_seen=sa.bindparam("now"), visit=sa.bindparam("token"))
-    stored, new = visitors.c, insert.excluded
-    return insert.on_conflict_do_update(index_elements=["key"], set_={
-        "visit": sa.case((stored.last_seen < sa.bindparam("cutoff", type_=sa.BigInteger), new.visit),
-                         else_=stored.visit),
-        "last_seen": sa.case((stored.last_seen > new.last_seen, stored.last_seen), else_=new.last_seen),
-    }).returning(stored.visit)
-
-
-@contextlib.contextmanager
-def page_view_transaction():
-    """The write transaction of a batch of page views: ``site_core``'s ``write_transaction()``.
-
-    ``BEGIN IMMEDIATE`` on SQLite (WAL, ``synchronous = NORMAL``); on
-    PostgreSQL the commit does not wait for the disk (``synchronous_commit =
-    off``, this transaction only), the same durability: a crash of the
-    database server may lose the last moments of counts, never part of one
-    page view. Rolled back on any error; a connection that broke leaves the pool.
-    """
-    with write_transaction() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(ASYNCHRONOUS_COMMIT)
-        yield connection
-
-
-def transaction_id(connection) -> int | None:
-    """The PostgreSQL transaction's id, to ask later whether it committed (None on SQLite)."""
-    if connection.dialect.name != "postgresql":
-        return None
-    return connection.execute(sa.select(sa.func.txid_current())).scalar_one()
-
-
 def committed(transaction: int) -> bool | None:
     """Whether PostgreSQL transaction ``transaction`` committed; None while it is still open."""
     with db.engine.connect() as connection:
         status = connection.execute(sa.select(sa.func.txid_status(transaction))).scalar()
     return None if status == "in progress" else status == "committed"
-
-
-def bump_day(connection, day: dt.date, *, visits: int = 0, page_views: int = 0, bot_views: int = 0) -> None:
-    """Add to ``day``'s counts."""
-    increment(connection, days, keys={"day": day},
-              amounts={"visits": visits, "page_views": page_views, "bot_views": bot_views})
-
-
-def touch_visitors(connection, seen: list[tuple[str, int, int]], window_seconds: int) -> list[bool]:
-    """Record each visitor ``key`` seen from ``first`` to ``last``; for each, whether that starts a visit.
-
-    A visit starts when the visitor is unknown or was last seen more than
-    the window before ``first``. One upsert per visitor decides: it stamps a
-    fresh random token only when a new visit starts, and returns the token
-    stored, so of two racing writers exactly one sees its own token come back.
-    """
-    statement = _touch_visitor(connection.dialect.name)
-    started = []
-    for key, first, last in seen:
-        token = secrets.randbits(62)
-        stored = connection.execute(
-            statement, {"key": key, "now": last, "token": token, "cutoff": first - window_seconds}).scalar_one()
-        started.append(stored == token)
-    return started
 
 
 def online(connection, now: int, minutes: int, besides: str | None = None) -> int:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from site_core import clock
 from site_core.db import db
+from site_visit_counter import raw_write
 
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
@@ -88,18 +89,23 @@ def figures_shown():
 def statements_sent():
     """``with statements_sent(app) as seen:`` every SQL statement sent meanwhile, in order.
 
-    As SQLAlchemy sends them (its ``before_cursor_execute`` event), whitespace normalised.
+    Both ways statements reach the database: through SQLAlchemy (its
+    ``before_cursor_execute`` event) and on the raw DBAPI connection of the
+    page view's write (``raw_write.observers``). Whitespace is normalised.
     """
 
     @contextlib.contextmanager
     def record(app):
         seen = []
-        sent = lambda conn, cursor, statement, *rest: seen.append(" ".join(statement.split()))  # noqa: E731
+        through_sqlalchemy = lambda conn, cursor, statement, *rest: seen.append(" ".join(statement.split()))  # noqa: E731
+        raw = lambda statement, params: seen.append(" ".join(statement.split()))  # noqa: E731
         with app.app_context():
-            sa.event.listen(db.engine, "before_cursor_execute", sent)
+            sa.event.listen(db.engine, "before_cursor_execute", through_sqlalchemy)
+            raw_write.observers.append(raw)
             try:
                 yield seen
             finally:
-                sa.event.remove(db.engine, "before_cursor_execute", sent)
+                raw_write.observers.remove(raw)
+                sa.event.remove(db.engine, "before_cursor_execute", through_sqlalchemy)
 
     return record
