@@ -14,10 +14,10 @@ import functools
 import secrets
 
 import sqlalchemy as sa
-from site_visit_counter.models import days, visitors
-from site_visit_counter.store import _insert
 
 from site_core.api import increment, write_transaction
+from site_visit_counter.models import days, visitors
+from site_visit_counter.store import _insert
 
 
 @functools.cache

@@ -8,8 +8,8 @@ batch (:mod:`.pending`), written every ``write_interval_ms`` by a
 background thread — or at once, after the page's own database session is
 closed, with ``write_interval_ms = 0`` — in one short write transaction on
 the pool's raw DBAPI connection (``raw_write.page_view_transaction()``,
-``BEGIN IMMEDIATE`` on SQLite). If a write fails — a locked or read-only database —
-it is logged and counted, its page views wait for the next write, and the
+``BEGIN IMMEDIATE`` on SQLite). If a write fails — a locked or read-only
+database — it is logged and counted, its page views wait for the next write, and the
 page, already answered, is not affected.
 """
 from __future__ import annotations
@@ -100,13 +100,13 @@ def write_batch(settings, batch: pending.Batch) -> None:
     with raw_write.page_view_transaction() as write:
         batch.transaction = raw_write.transaction_id(write)
         started = raw_write.touch_visitors(write, [(key, seen.first.seen, seen.last_seen) for key, seen in spans],
-                                       int(window(settings).total_seconds()))
+                                           int(window(settings).total_seconds()))
         for (_, seen), new in zip(spans, started):
             if new and not seen.first.goes_on:
                 visits[seen.first.day] += 1
         for day in sorted({*batch.page_views, *batch.bot_views}):
             raw_write.bump_day(write, day, visits=visits[day], page_views=batch.page_views[day],
-                           bot_views=batch.bot_views[day])
+                               bot_views=batch.bot_views[day])
     today = bucket(clock.now())
     if any(day < today for day in {*batch.page_views, *batch.bot_views}):
         figures.forget_finished(today)  # late page views of a finished day: its cached sums lack them

@@ -71,7 +71,7 @@ TOUCH_VISITOR = Statement("""
 
 
 class RawWrite:
-    """One page view's write transaction on a raw DBAPI connection (sqlite3 or psycopg)."""
+    """One batch's write transaction on a raw DBAPI connection (sqlite3 or psycopg)."""
 
     def __init__(self, dialect, dbapi_connection):
         self.dialect = dialect
