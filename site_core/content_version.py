@@ -31,7 +31,7 @@ content_version = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
 )
 
-READ = "SELECT version FROM content_version WHERE id = 1"
+READ = sa.select(content_version.c.version).where(content_version.c.id == 1)
 ENVIRON_KEY = "site_core.content_version"
 
 
@@ -43,7 +43,7 @@ def current() -> int:
     """
     environ = request.environ if has_request_context() else {}
     if ENVIRON_KEY not in environ:
-        environ[ENVIRON_KEY] = db.session.connection().exec_driver_sql(READ).scalar() or 0
+        environ[ENVIRON_KEY] = db.session.connection().execute(READ).scalar() or 0
     return environ[ENVIRON_KEY]
 
 

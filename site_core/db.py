@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -68,11 +69,9 @@ def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        if connection.get_execution_options().get("sqlite_immediate"):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")  # may wait, then fail: errors wrapped
-        else:  # every page's read: a deferred BEGIN takes no lock, so straight to the driver
-            connection.connection.driver_connection.execute("BEGIN")
+    def _on_begin(connection):  # IMMEDIATE may wait for the lock, then fail: errors wrapped
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("sqlite_immediate")
+                                   else "BEGIN")
 
 
 @contextlib.contextmanager
@@ -120,12 +119,18 @@ def increment(connection, table: sa.Table, keys: dict, amounts: dict) -> None:
     One ``INSERT … ON CONFLICT (keys) DO UPDATE SET n = n + :amount``; the
     conflict target is the table's unique key on exactly ``keys``.
     """
-    statement = _insert(table, connection.dialect.name).values(**keys, **amounts)
-    statement = statement.on_conflict_do_update(
+    statement = _increment_statement(table, tuple(keys), tuple(amounts), connection.dialect.name)
+    connection.execute(statement, {**keys, **amounts})
+
+
+@functools.cache
+def _increment_statement(table: sa.Table, keys: tuple[str, ...], amounts: tuple[str, ...], dialect_name: str):
+    """Built once per shape (building one costs more than running it); the values are bound per call."""
+    statement = _insert(table, dialect_name).values({name: sa.bindparam(name) for name in keys + amounts})
+    return statement.on_conflict_do_update(
         index_elements=list(keys),
         set_={name: table.c[name] + statement.excluded[name] for name in amounts},
     )
-    connection.execute(statement)
 
 
 def insert_once(connection, table: sa.Table, values: dict, unique: list[str]) -> bool:

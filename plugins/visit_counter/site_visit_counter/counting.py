@@ -7,9 +7,9 @@ When the request is torn down the page view joins this process's pending
 batch (:mod:`.pending`), written every ``write_interval_ms`` by a
 background thread — or at once, after the page's own database session is
 closed, with ``write_interval_ms = 0`` — in one short write transaction on
-the pool's raw DBAPI connection (``store.page_view_transaction()``, ``BEGIN
-IMMEDIATE`` on SQLite). If a write fails — a locked or read-only database —
-it is logged and counted, its page views wait for the next write, and the
+the pool's raw DBAPI connection (``raw_write.page_view_transaction()``,
+``BEGIN IMMEDIATE`` on SQLite). If a write fails — a locked or read-only
+database — it is logged and counted, its page views wait for the next write, and the
 page, already answered, is not affected.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from flask import current_app, request
 from site_core import clock
 from site_core.api import db, write_transaction
 
-from . import bots, figures, pending, state, store, visitors
+from . import bots, figures, pending, raw_write, state, store, visitors
 from .periods import bucket
 
 CLEANUP_EVERY = 60  # seconds between opportunistic cleanups, per process
@@ -97,16 +97,16 @@ def write_batch(settings, batch: pending.Batch) -> None:
     """
     spans = [(key, seen) for key in sorted(batch.visitors) for seen in batch.visitors[key]]
     visits = collections.Counter()
-    with store.page_view_transaction() as write:
-        batch.transaction = store.transaction_id(write)
-        started = store.touch_visitors(write, [(key, seen.first.seen, seen.last_seen) for key, seen in spans],
-                                       int(window(settings).total_seconds()))
+    with raw_write.page_view_transaction() as write:
+        batch.transaction = raw_write.transaction_id(write)
+        started = raw_write.touch_visitors(write, [(key, seen.first.seen, seen.last_seen) for key, seen in spans],
+                                           int(window(settings).total_seconds()))
         for (_, seen), new in zip(spans, started):
             if new and not seen.first.goes_on:
                 visits[seen.first.day] += 1
         for day in sorted({*batch.page_views, *batch.bot_views}):
-            store.bump_day(write, day, visits=visits[day], page_views=batch.page_views[day],
-                           bot_views=batch.bot_views[day])
+            raw_write.bump_day(write, day, visits=visits[day], page_views=batch.page_views[day],
+                               bot_views=batch.bot_views[day])
     today = bucket(clock.now())
     if any(day < today for day in {*batch.page_views, *batch.bot_views}):
         figures.forget_finished(today)  # late page views of a finished day: its cached sums lack them

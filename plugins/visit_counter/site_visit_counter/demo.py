@@ -44,7 +44,7 @@ def history(now: dt.datetime) -> list[dict]:
 def load(settings) -> str:
     rows = history(clock.now())
     with write_transaction() as connection:
-        insert = store._insert(connection, days).on_conflict_do_nothing(index_elements=["day"])
+        insert = store._insert(connection.dialect.name, days).on_conflict_do_nothing(index_elements=["day"])
         added = connection.execute(insert.returning(days.c.day), rows).all()
     return (f"{len(added)} of {len(rows)} demo days added "
             f"({rows[-1]['day']:%d/%m/%Y} – today, about {format_number(TARGET_TOTAL)} visits in all)")

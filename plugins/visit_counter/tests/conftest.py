@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from site_core import clock
 from site_core.db import db
-from site_visit_counter import store
+from site_visit_counter import raw_write
 
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
@@ -91,7 +91,7 @@ def statements_sent():
 
     Both ways statements reach the database: through SQLAlchemy (its
     ``before_cursor_execute`` event) and on the raw DBAPI connection of the
-    page view's write (``store.observers``). Whitespace is normalised.
+    page view's write (``raw_write.observers``). Whitespace is normalised.
     """
 
     @contextlib.contextmanager
@@ -101,11 +101,11 @@ def statements_sent():
         raw = lambda statement, params: seen.append(" ".join(statement.split()))  # noqa: E731
         with app.app_context():
             sa.event.listen(db.engine, "before_cursor_execute", through_sqlalchemy)
-            store.observers.append(raw)
+            raw_write.observers.append(raw)
             try:
                 yield seen
             finally:
-                store.observers.remove(raw)
+                raw_write.observers.remove(raw)
                 sa.event.remove(db.engine, "before_cursor_execute", through_sqlalchemy)
 
     return record

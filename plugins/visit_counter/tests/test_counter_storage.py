@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from site_core import clock, create_app
 from site_core.db import db, write_transaction
-from site_visit_counter import state, store
+from site_visit_counter import raw_write, state
 from site_visit_counter.counting import write_pending
 from site_visit_counter.models import days, visitors
 
@@ -42,7 +42,7 @@ def test_every_pooled_sqlite_connection_really_has_wal_and_the_busy_timeout(coun
             for connection in (a, b, c):
                 assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
                 assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 4321
-        with store.page_view_transaction() as raw:  # the page view's write, on the raw connection
+        with raw_write.page_view_transaction() as raw:  # the batch writer's, on the raw connection
             assert raw.send("PRAGMA journal_mode").fetchone()[0] == "wal"
             assert raw.send("PRAGMA busy_timeout").fetchone()[0] == 4321
 
@@ -54,11 +54,11 @@ def test_page_view_writes_have_sqlite_wal_normal_durability_on_postgresql_too(co
     if is_sqlite(app):
         pytest.skip("PostgreSQL's synchronous_commit (SQLite: see the pragma test)")
     with app.app_context():
-        with store.page_view_transaction() as raw:
+        with raw_write.page_view_transaction() as raw:
             assert raw.send("SHOW synchronous_commit").fetchone()[0] == "off"
         with write_transaction() as connection:  # votes, imports, the CLI
             assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
-        with store.page_view_transaction() as raw:  # the setting did not leak into the pool
+        with raw_write.page_view_transaction():  # the setting did not leak into the pool
             pass
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
@@ -276,7 +276,7 @@ def test_a_write_whose_commit_was_not_confirmed_is_written_again_only_if_it_did_
     site_app = counter_app(write_interval_ms=60_000)
     if not site_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("PostgreSQL only: an SQLite commit cannot be lost on the way")
-    end = store.RawWrite.end
+    end = raw_write.RawWrite.end
 
     def connection_lost(write, commit):
         end(write, commit=commit and commit_happened)
@@ -284,7 +284,7 @@ def test_a_write_whose_commit_was_not_confirmed_is_written_again_only_if_it_did_
 
     visit(site_app.test_client(), ip="192.0.2.1")
     with monkeypatch.context() as patched:
-        patched.setattr(store.RawWrite, "end", connection_lost)
+        patched.setattr(raw_write.RawWrite, "end", connection_lost)
         assert not write_pending(site_app)
     assert write_pending(site_app)
     assert [row[1] for row in day_rows(site_app)] == [1]
