@@ -60,14 +60,15 @@ class Config:
 
     @classmethod
     def from_settings(cls, settings: dict) -> "Config":
+        size = stored_size(settings["count"])
         params = Params(
             title_weight=settings["title_weight"], tags_weight=settings["tags_weight"],
             category_weight=settings["category_weight"], unaccented_weight=settings["unaccented_weight"],
             threshold=settings["threshold"], min_score=settings["min_score"], max_terms=settings["max_terms"],
-            fill_with_latest=settings["fill_with_latest"], profile_size=settings["profile_size"],
+            fill_with_latest=settings["fill_with_latest"], profile_size=max(settings["profile_size"], size),
             profile_weight=settings["profile_weight"],
         )
-        return cls(params, size=stored_size(settings["count"]),
+        return cls(params, size=size,
                    exclude_categories=tuple(settings["exclude_categories"]))
 
     def fingerprint(self) -> str:
