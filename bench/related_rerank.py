@@ -36,7 +36,7 @@ import scipy.sparse as sp
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from related_eval import K, cross_validate, read_articles, score_matrices  # noqa: E402
+from related_eval import K, cross_validate, read_articles, sample, score_matrices  # noqa: E402
 
 GRID = {
     "title_weight": [2.0],
@@ -99,12 +99,7 @@ def main() -> None:
     started = time.perf_counter()
     articles = read_articles(args.data)
     if args.per_topic:
-        rng = np.random.default_rng(0)
-        by_topic: dict[str, list[dict]] = {}
-        for article in articles:
-            by_topic.setdefault(article["topic"], []).append(article)
-        articles = [a for group in by_topic.values()
-                    for a in rng.permutation(np.array(group, dtype=object))[:args.per_topic]]
+        articles = sample(articles, args.per_topic)
         print(f"{len(articles)} articles, at most {args.per_topic} per topic")
     topics = np.array([a["topic"] for a in articles])
     found = {}

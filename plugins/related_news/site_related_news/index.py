@@ -244,6 +244,29 @@ def compute(config: Config, progress: Progress = _no_progress) -> Computed:
     return Computed(documents, terms, neighbours, fallbacks)
 
 
+def lists_from_stored_vectors(config: Config) -> dict[int, list[tuple[int, bool]]]:
+    """Every list, in order, as (neighbour id, is fallback), computed afresh from the stored
+    vectors: profiles first, then lists, as a rebuild does, but without re-reading the articles
+    (so without the IDF drift of syncs). What a sync must leave stored."""
+    with db.engine.connect() as connection:
+        excluded = excluded_category_ids(connection, config.exclude_categories, Analyzer())
+        corpus = load_corpus(connection, config, excluded)
+    corpus.build_profiles()
+    return {int(corpus.ids[row]): [(other, fallback) for other, _, fallback in entries]
+            for row, entries in corpus.lists(range(len(corpus)), config.size) if entries}
+
+
+def stored_lists() -> dict[int, list[tuple[int, bool]]]:
+    """Every stored list, in order, as (neighbour id, is fallback)."""
+    query = sa.select(NEIGHBOURS.c.article_id, NEIGHBOURS.c.neighbour_id, NEIGHBOURS.c.fallback).order_by(
+        NEIGHBOURS.c.article_id, NEIGHBOURS.c.rank)
+    found: dict[int, list[tuple[int, bool]]] = {}
+    with db.engine.connect() as connection:
+        for article_id, neighbour_id, fallback in connection.execute(query):
+            found.setdefault(article_id, []).append((neighbour_id, bool(fallback)))
+    return found
+
+
 def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
     """Recompute every vector and every list from the articles; swap them in at once.
 

@@ -145,3 +145,18 @@ def test_below_the_minimum_score_nothing_is_related_whatever_the_share():
     assert related == []  # the library notice shares only stray words with the others
     loose, _ = ranked(SITE, of=8, params=Params(threshold=0.0, min_score=0.0, category_weight=0.0), size=10)
     assert loose[:2] == [7, 6]  # without the minimum, stray words would make them "related"
+
+
+def test_an_article_with_the_same_neighbours_outranks_one_sharing_only_incidental_words():
+    """Second-order similarity: the reader and another sports article have the same best matches;
+    a notice shares more words with the reader (the hall's name), but no neighbours."""
+    hall = " Lễ khai mạc tổ chức tại hội trường tầng ba nhà A, phòng họp lớn của trường."
+    site = [article(1, "Giải bóng chuyền cán bộ, viên chức", SPORT + hall, day=1), *SITE[1:],
+            article(9, "Sửa chữa hội trường tầng ba nhà A",
+                    "Hội trường tầng ba nhà A, phòng họp lớn của trường, tạm đóng cửa để sửa chữa.", day=9),
+            article(10, "Đội bóng chuyền nữ tập luyện",
+                    "Vận động viên bóng chuyền tập luyện trên sân vận động, chuẩn bị hội thao.", day=10)]
+    shared_words, _ = ranked(site, of=1, params=Params(profile_weight=0.0), size=10)
+    assert shared_words.index(9) < shared_words.index(2)  # by shared words alone, the notice first
+    related, _ = ranked(site, of=1, size=10)
+    assert related.index(2) < related.index(9)  # with the neighbours compared, the sports article

@@ -189,7 +189,7 @@ def test_after_any_sequence_of_changes_the_lists_are_those_a_rebuild_would_make(
     and second-order scores included). Texts are the three topics' (many equal scores) or random
     mixes of a few words (every score different, so lists reorder as profiles change)."""
     from site_core import plugins
-    from site_related_news.index import Config, compute
+    from site_related_news.index import Config, compute, lists_from_stored_vectors, stored_lists
 
     rng = random.Random(seed)
     if texts == "word mixes":
@@ -222,42 +222,17 @@ def test_after_any_sequence_of_changes_the_lists_are_those_a_rebuild_would_make(
             expected = {}
             for row in compute(config).neighbours:
                 expected.setdefault(row["article_id"], set()).add((row["neighbour_id"], row["fallback"]))
-        stored, in_order = {}, {}
-        for article_id, _, neighbour, fallback in sorted(_all_rows(site_app)):
-            stored.setdefault(article_id, set()).add((neighbour, fallback))
-            in_order.setdefault(article_id, []).append((neighbour, fallback))
+        with site_app.app_context():
+            in_order, from_vectors = stored_lists(), lists_from_stored_vectors(config)
+        stored = {article_id: set(entries) for article_id, entries in in_order.items()}
         # Against a rebuild (fresh IDF), where the sync's IDF drift moves no pair across a cut: the
         # three topics with whole-site profiles. Word mixes of a few articles drift, and profiles
         # of 10 cut through ties that the drift breaks (see "IDF drift" in the README).
         if texts == "three topics" and config.params.profile_size > step:
             assert stored == expected, f"after step {step} ({action})"
-        assert in_order == _from_stored_vectors(site_app, config), f"after step {step} ({action}), in order"
+        assert in_order == from_vectors, f"after step {step} ({action}), in order"
 
 
 def _publish_text(publish, texts, topic, **fields):
     title, body = texts[topic]
     return publish(title=title.format(n=0), body=f"<p>{body}</p>", **fields)
-
-
-def _from_stored_vectors(app, config):
-    """Every list in order, computed afresh from the stored vectors (so without the IDF drift
-    of a sync): profiles first, then lists, as a rebuild does."""
-    from site_core.db import db
-    from site_related_news.index import excluded_category_ids, load_corpus
-    from site_related_news.text import Analyzer
-
-    with app.app_context(), db.engine.connect() as connection:
-        corpus = load_corpus(connection, config,
-                             excluded_category_ids(connection, config.exclude_categories, Analyzer()))
-    corpus.build_profiles()
-    return {int(corpus.ids[row]): [(other, fallback) for other, _, fallback in entries]
-            for row, entries in corpus.lists(range(len(corpus)), config.size) if entries}
-
-
-def _all_rows(app):
-    from site_core.db import db
-    from site_related_news.models import Neighbour
-
-    with app.app_context():
-        return db.session.execute(sa.select(Neighbour.article_id, Neighbour.rank, Neighbour.neighbour_id,
-                                            Neighbour.fallback)).all()
