@@ -63,8 +63,9 @@ GRID = {  # the settings cross-validation chooses from (small: every point is a 
     "max_terms": [1000],
     "threshold": [0.0, 0.2],
     "min_score": [0.02],
-    "profile_size": [50, 75, 100, 150, 200],
-    "profile_weight": [0.0, 2.0, 8.0],
+    "profile_size": [50, 75, 100, 200],
+    "profile_weight": [0.0, 8.0],
+    "profile_self": [0.0, 0.25, 0.5, 1.0],
 }
 
 
@@ -167,10 +168,15 @@ def grid_precision(articles: list[dict], topics: list[str]) -> dict[tuple, np.nd
             corpus.params = dataclasses.replace(params, min_score=min_score, profile_size=profile_size)
             for row in rows:
                 corpus.set_profile(row, *corpus.profile_of(scores[row]))
-            for threshold, weight in itertools.product(GRID["threshold"], GRID["profile_weight"]):
-                corpus.params = dataclasses.replace(corpus.params, threshold=threshold, profile_weight=weight)
+            for threshold, weight, itself in itertools.product(GRID["threshold"], GRID["profile_weight"],
+                                                               GRID["profile_self"]):
+                if not weight and itself != GRID["profile_self"][0]:
+                    continue  # first-order only: the profiles play no part
+                corpus.params = dataclasses.replace(corpus.params, threshold=threshold, profile_weight=weight,
+                                                    profile_self=itself)
                 lists = [[other for other, _, _ in entries] for _, entries in corpus.lists(rows, K)]
-                key = (title_weight, unaccented_weight, max_terms, threshold, min_score, profile_size, weight)
+                key = (title_weight, unaccented_weight, max_terms, threshold, min_score, profile_size, weight,
+                       itself)
                 found[key] = precision(lists, topics)
     return found
 
@@ -282,6 +288,8 @@ def compare(articles: list[dict], topics: list[str], settings: dict | None) -> N
 def tune(articles: list[dict], per_topic: list[int]) -> None:
     """Cross-validation of GRID over the set at several topic sizes at once (a default must
     serve archives whose topics are small as well as large)."""
+    from site_related_news.scoring import Params
+
     started = time.perf_counter()
     samples = {}
     for size in per_topic:
@@ -295,10 +303,29 @@ def tune(articles: list[dict], per_topic: list[int]) -> None:
     print("\n| sample | held-out precision@5 | first-order only (profile_weight 0), best | "
           "best setting on this sample alone (tuned, optimistic) |\n|---|---|---|---|")
     for name, found in samples.items():
-        first = max((key for key in found if key[-1] == 0), key=lambda key: found[key].mean())
+        first = max((key for key in found if key[-2] == 0), key=lambda key: found[key].mean())
         best = max(found, key=lambda key: found[key].mean())
         print(f"| {name} | **{held_out[name]:.3f}** | {found[first].mean():.3f} | "
               f"{found[best].mean():.3f} {best} |")
+    for name, found in samples.items():
+        alone, chosen = cross_validate(found, len(next(iter(found.values()))))
+        print(f"\n{name}, cross-validated on its own: held-out {alone:.3f}, chosen {chosen[0]}"
+              f"{'' if len(set(chosen)) == 1 else ' (folds differ: ' + '; '.join(map(str, chosen)) + ')'}")
+    defaults = Params()
+    print("\nThe plugin's defaults but profile_size (and profile_weight 0: first-order only):\n")
+    print("| sample | first-order | " + " | ".join(f"profile {n}" for n in GRID["profile_size"]) + " |")
+    print("|---|---|" + "---|" * len(GRID["profile_size"]))
+    for name, found in samples.items():
+        key = lambda size, weight, itself: (defaults.title_weight, defaults.unaccented_weight,  # noqa: E731
+                                            defaults.max_terms, defaults.threshold, defaults.min_score, size,
+                                            weight, itself)
+        cells = [found.get(key(n, defaults.profile_weight, defaults.profile_self)) for n in GRID["profile_size"]]
+        first = found.get(key(defaults.profile_size, 0.0, GRID["profile_self"][0]))
+        print(f"| {name} | {_cell(first)} | " + " | ".join(_cell(c) for c in cells) + " |")
+
+
+def _cell(values) -> str:
+    return "—" if values is None else f"{values.mean():.3f}"
 
 
 if __name__ == "__main__":

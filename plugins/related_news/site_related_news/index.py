@@ -340,8 +340,7 @@ def sync(article_ids: Iterable[int], config: Config) -> set[int]:
                 _forget_terms(connection, np.frombuffer(olds[article_id].terms, dtype=np.int32))
             connection.execute(DOCUMENTS.delete().where(DOCUMENTS.c.article_id == article_id))
             connection.execute(NEIGHBOURS.delete().where(NEIGHBOURS.c.article_id == article_id))
-        for article_id, source in sources.items():
-            _index(connection, source, olds.get(article_id), analyzer, config)
+        _index(connection, list(sources.values()), olds, analyzer, config)
         if not gone and not sources:
             return set()  # drafts that never were public: nothing to do
         corpus = load_corpus(connection, config, excluded)
@@ -373,28 +372,45 @@ def _holders(connection, ids: Iterable[int]) -> dict[int, set[int]]:
     return found
 
 
-def _index(connection, source: Source, old, analyzer: Analyzer, config: Config) -> None:
-    """Store ``source``'s vector, tags and dates; count its terms in the vocabulary."""
-    fingerprint = source.fingerprint()
-    tags = tag_hashes(analyzer, source.tags)
-    if old is not None and old.fingerprint == fingerprint:
-        term_ids, weights = np.frombuffer(old.terms, dtype=np.int32), np.frombuffer(old.weights, dtype=np.float32)
-    else:
+def _index(connection, sources: list[Source], olds: dict, analyzer: Analyzer, config: Config) -> None:
+    """Store each source's vector, tags and dates. The terms of the whole batch are counted in
+    the vocabulary first, so every article of the batch is weighed with the same document counts."""
+    analysed = {}
+    for source in sources:
+        old = olds.get(source.id)
+        if old is not None and old.fingerprint == source.fingerprint():
+            continue  # the text is unchanged: so is its vector
         if old is not None:
             _forget_terms(connection, np.frombuffer(old.terms, dtype=np.int32))
         terms: Terms = analyse(analyzer, source.title, plain_text(source.body_html), config.params)
         known = _count_terms(connection, terms.keys)
-        ids = np.array([known[k][0] for k in terms.keys], dtype=np.int32)
-        df = np.array([known[k][1] for k in terms.keys], dtype=np.float64)
-        n = connection.scalar(sa.select(sa.func.count()).select_from(DOCUMENTS)) + (old is None)
-        kept, weights = vector(terms, df, n, config.params)
-        doc = make_doc(source.id, None, 0.0, tags, ids[kept], weights)
-        term_ids, weights = doc.terms, doc.weights
-    row = _document_row(source, tags, term_ids, weights, fingerprint)
-    if old is not None:
-        connection.execute(DOCUMENTS.update().where(DOCUMENTS.c.article_id == source.id).values(**row))
-    else:
-        connection.execute(DOCUMENTS.insert().values(**row))
+        analysed[source.id] = terms, np.array([known[k][0] for k in terms.keys], dtype=np.int32)
+    df = _document_counts(connection, np.concatenate([ids for _, ids in analysed.values()] or [[]]))
+    n = connection.scalar(sa.select(sa.func.count()).select_from(DOCUMENTS)) + sum(
+        source.id not in olds for source in sources)
+    for source in sources:
+        old, tags = olds.get(source.id), tag_hashes(analyzer, source.tags)
+        if source.id in analysed:
+            terms, ids = analysed[source.id]
+            kept, weights = vector(terms, np.array([df[i] for i in ids.tolist()], dtype=np.float64), n,
+                                   config.params)
+            doc = make_doc(source.id, None, 0.0, tags, ids[kept], weights)
+            term_ids, weights = doc.terms, doc.weights
+        else:
+            term_ids, weights = np.frombuffer(old.terms, dtype=np.int32), np.frombuffer(old.weights, np.float32)
+        row = _document_row(source, tags, term_ids, weights, source.fingerprint())
+        if old is not None:
+            connection.execute(DOCUMENTS.update().where(DOCUMENTS.c.article_id == source.id).values(**row))
+        else:
+            connection.execute(DOCUMENTS.insert().values(**row))
+
+
+def _document_counts(connection, ids: np.ndarray) -> dict[int, int]:
+    """term id -> its document frequency, as stored now."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(sorted(set(ids.astype(np.int64).tolist()))):
+        found.update(connection.execute(sa.select(TERMS.c.id, TERMS.c.df).where(TERMS.c.id.in_(chunk))).all())
+    return found
 
 
 # A first-order score is summed in another order when read from the other article's row:
@@ -453,12 +469,10 @@ def _redo_lists(connection, corpus: Corpus, redone: set[int], config: Config) ->
                  .where(NEIGHBOURS.c.article_id.in_(chunk), NEIGHBOURS.c.fallback.is_(False))
                  .group_by(NEIGHBOURS.c.article_id))
         stored.update((a, (count, low)) for a, count, low in connection.execute(query))
-    weight = corpus.params.profile_weight
-    second = corpus.second_order([a for a, _ in pairs], [b for _, b in pairs])
-    for (a, b), cosine in zip(pairs, second):
+    first = [corpus.profiles[a][1][corpus.profiles[a][0] == b][0] for a, b in pairs]
+    scores = corpus.pair_scores([a for a, _ in pairs], [b for _, b in pairs], first)
+    for (a, _), score in zip(pairs, scores):
         count, low = stored.get(int(corpus.ids[a]), (0, 0.0))
-        positions, first = corpus.profiles[a]
-        score = (float(first[positions == b][0]) + weight * cosine) / (1 + weight)
         if count < config.size or score >= low - SLACK:
             lists.add(int(corpus.ids[a]))
     return lists

@@ -19,10 +19,14 @@ so a vector is two compact arrays: term ids and weights.
 Each article's **profile** is its ``profile_size`` best first-order scores
 above the floor (``category_weight + min_score``): its candidates. The
 **score** that ranks them adds a second-order similarity, the cosine of the
-two articles' profiles (each with the article itself at 1): articles with the
+two articles' profiles (each with the article itself at ``profile_self``): articles with the
 same neighbours are related even when they share few words::
 
-    score(a, b) = (sim(a, b) + profile_weight * cosine(profile(a), profile(b))) / (1 + profile_weight)
+    score(a, b) = (sim(a, b) + profile_weight * (cosine(profile(a), profile(b)) + editorial(a, b)))
+                  / (1 + profile_weight)
+
+where ``editorial`` is the tags and category part of ``sim``, so what editors
+said keeps its weight beside the second-order similarity.
 
 An article's list depends only on its profile and its candidates' profiles,
 which is what lets a sync recompute exactly the lists a change can touch.
@@ -53,8 +57,9 @@ class Params:
     min_score: float = 0.02  # absolute: what one incidental shared word gives stays below
     max_terms: int = 1000
     fill_with_latest: bool = True  # fewer related than shown: the category's latest fill the list
-    profile_size: int = 100  # candidates per article, and the length of its profile
+    profile_size: int = 50  # candidates per article, and the length of its profile
     profile_weight: float = 8.0  # weight of the profiles' cosine (0: first-order only)
+    profile_self: float = 0.0  # the article itself in its own profile (0: only its candidates)
 
     @property
     def floor(self) -> float:
@@ -142,13 +147,15 @@ class Corpus:
         categories: dict = {}
         self.category = np.array([categories.setdefault(d.category_id, len(categories)) for d in self.docs],
                                  dtype=np.int64)
-        parts = [_rows([d.terms for d in self.docs], [d.weights for d in self.docs])]
+        parts = [sp.csr_matrix((n, 1))]  # tags and category: what editors said, beside the text
         if params.tags_weight:
             parts.append(math.sqrt(params.tags_weight) * _tag_rows([d.tags for d in self.docs]))
         if params.category_weight and n:
             parts.append(sp.csr_matrix((np.full(n, math.sqrt(params.category_weight)), self.category,
                                         np.arange(n + 1)), shape=(n, len(categories))))
-        self.matrix = sp.hstack(parts, format="csr", dtype=np.float32)
+        self.editorial = sp.hstack(parts, format="csr", dtype=np.float32)
+        self.matrix = sp.hstack([_rows([d.terms for d in self.docs], [d.weights for d in self.docs]),
+                                 self.editorial], format="csr", dtype=np.float32)
         self._transposed = None  # made on first use
         self._by_category = None  # category -> its candidate rows, newest first
         self._unit_profiles = None  # made on first use, dropped when a profile changes
@@ -225,24 +232,32 @@ class Corpus:
         return positions[order], scores[order]
 
     def unit_profiles(self) -> sp.csr_matrix:
-        """Every profile as a row of length 1 (the article itself at 1, its candidates at their scores)."""
+        """Every profile as a row of length 1 (the article itself at ``profile_self``, its candidates
+        at their scores)."""
         if self._unit_profiles is None:
             n = len(self)
             profiles = [p if p is not None else (np.empty(0, np.int64), np.empty(0, np.float32))
                         for p in self.profiles]
             columns = [np.concatenate([[row], positions]) for row, (positions, _) in enumerate(profiles)]
-            values = [np.concatenate([[1.0], scores]) for _, scores in profiles]
+            values = [np.concatenate([[self.params.profile_self], scores]) for _, scores in profiles]
             matrix = _rows(columns, values) if n else sp.csr_matrix((0, 0))
             matrix.resize((n, n))
             norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
             self._unit_profiles = sp.csr_matrix(sp.diags(1 / np.maximum(norms, 1e-12)) @ matrix)
         return self._unit_profiles
 
-    def second_order(self, rows: Sequence[int], others: Sequence[int]) -> np.ndarray:
-        """Cosine of the profiles of ``rows`` and ``others`` pairwise (same length)."""
-        unit = self.unit_profiles()
-        return np.asarray(unit[np.asarray(rows, dtype=np.int64)].multiply(
-            unit[np.asarray(others, dtype=np.int64)]).sum(axis=1)).ravel()
+    def pair_scores(self, rows: Sequence[int], others: Sequence[int], first: np.ndarray) -> np.ndarray:
+        """The scores of the pairs (``rows[i]``, ``others[i]``) whose first-order scores are ``first``."""
+        rows, others = np.asarray(rows, dtype=np.int64), np.asarray(others, dtype=np.int64)
+        second = sum(np.asarray(m[rows].multiply(m[others]).sum(axis=1)).ravel()
+                     for m in (self.unit_profiles(), self.editorial))
+        return self._combine(np.asarray(first, dtype=np.float64), second)
+
+    def _combine(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """(first-order + profile_weight * (profiles' cosine + tags and category)) / (1 + profile_weight):
+        tags and category keep their weight beside the second-order similarity."""
+        weight = self.params.profile_weight
+        return (first + weight * second) / (1 + weight)
 
     # --- lists ----------------------------------------------------------------------------
 
@@ -257,18 +272,15 @@ class Corpus:
         excluded one.
         """
         rows = list(rows)
-        weight = self.params.profile_weight
         unit = self.unit_profiles()
-        transposed = unit.T.tocsr()
+        transposed = (unit.T.tocsr(), self.editorial.T.tocsr())
         block = max(16, min(block, 4_000_000 // max(len(self), 1)))  # a dense block of about 32 MB
         for start in range(0, len(rows), block):
             chunk = rows[start:start + block]
-            second = (unit[chunk] @ transposed).toarray() if weight else None
+            second = (unit[chunk] @ transposed[0] + self.editorial[chunk] @ transposed[1]).toarray()
             for i, row in enumerate(chunk):
                 positions, first = self.profiles[row]
-                score = first.astype(np.float64)
-                if weight:
-                    score = (score + weight * second[i, positions]) / (1 + weight)
+                score = self._combine(first.astype(np.float64), second[i, positions])
                 yield row, self._list(row, positions, score, size)
 
     def _list(self, row: int, positions: np.ndarray, score: np.ndarray, size: int) -> list[tuple[int, float, bool]]:
