@@ -236,3 +236,21 @@ def test_after_any_sequence_of_changes_the_lists_are_those_a_rebuild_would_make(
 def _publish_text(publish, texts, topic, **fields):
     title, body = texts[topic]
     return publish(title=title.format(n=0), body=f"<p>{body}</p>", **fields)
+
+
+def test_an_index_built_before_profiles_existed_is_rebuilt_by_the_next_change(site_app, publish, related):
+    """Rows indexed by an older version have no profile (migration related_news_0002 leaves them
+    NULL): the next publish rebuilds the whole index rather than rank without them."""
+    from site_core.db import db
+    from site_related_news.models import IndexedArticle
+
+    sport = [publish("bóng chuyền") for _ in range(2)]
+    publish("tiêm chủng")
+    with site_app.app_context():
+        db.session.execute(sa.update(IndexedArticle).values(profile_ids=None, profile_scores=None))
+        db.session.commit()
+    newest = publish("bóng chuyền")
+    with site_app.app_context():
+        missing = db.session.scalar(sa.select(sa.func.count()).where(IndexedArticle.profile_ids.is_(None)))
+    assert missing == 0
+    assert set(related(sport[0])) == {sport[1].id, newest.id}
