@@ -2,16 +2,16 @@
 
 Every published article (future-dated ones too: they become public without
 any hook firing, so the page view filters them by date instead) has a row in
-``related_news_documents`` with its text vector, and a list of neighbours in
+``related_news_documents`` with its text vector and its profile (its best
+first-order scores, see :mod:`.scoring`), and a list of neighbours in
 ``related_news_neighbours``. Drafts have neither.
 
 :func:`sync` runs when articles change (one publish, or a whole import). It
-re-indexes them, then recomputes exactly the lists the changes can touch:
-their own, those that held one of them, those one now scores into, and the
-"latest in category" fallback lists of their categories. It loads every
-stored vector (a few MB at 10,000 articles) and scores the affected rows at
-once, inside one write transaction, so two publishes never interleave. A
-large batch (a first import) is a full rebuild instead.
+re-indexes them, recomputes the profiles the changes can touch, then the
+lists those profiles can change and the "latest in category" fallback lists
+of their categories. It loads every stored vector and profile (a few MB at
+10,000 articles), inside one write transaction, so two publishes never
+interleave. A large batch (a first import) is a full rebuild instead.
 
 IDF drift: a sync computes the new article's weights with the stored
 document frequencies and leaves other articles' weights as they are; an edit
@@ -312,7 +312,8 @@ def sync(article_ids: Iterable[int], config: Config) -> set[int]:
     A published article (even future-dated) is (re)indexed; anything else
     (draft, deleted) leaves the index. Then every profile and every list the
     changes can touch is recomputed (see :func:`_redo_profiles` and
-    :func:`_redo_lists`), so the stored lists are those a rebuild gives. A
+    :func:`_redo_lists`), so every stored list is what a full computation
+    from the stored vectors gives (:func:`lists_from_stored_vectors`). A
     batch as large as a quarter of the index (a first import), or an index
     without profiles (built by an older version), is a full :func:`rebuild`
     instead.
