@@ -177,6 +177,19 @@ def _lock(connection) -> None:
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
 
 
+def _insert_plain(connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert many rows of plain values (numbers, text, booleans) straight through the driver:
+    a rebuild writes hundreds of thousands, and SQLAlchemy's per-row work would cost seconds."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                 f"VALUES ({', '.join([marker] * len(columns))})")
+    for chunk in _chunks(rows, 5000):
+        connection.exec_driver_sql(statement, [tuple(row[c] for c in columns) for row in chunk])
+
+
 def _set_state(connection, values: dict[str, str]) -> None:
     connection.execute(STATE.delete().where(STATE.c.key.in_(list(values))))
     connection.execute(STATE.insert(), [{"key": k, "value": v} for k, v in values.items()])
@@ -281,10 +294,10 @@ def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
         _lock(connection)
         for table in (NEIGHBOURS, DOCUMENTS, TERMS):
             connection.execute(table.delete())
-        for table, values in ((DOCUMENTS, computed.documents), (TERMS, computed.terms),
-                              (NEIGHBOURS, computed.neighbours)):
-            for chunk in _chunks(values, 5000):
-                connection.execute(table.insert(), chunk)
+        for chunk in _chunks(computed.documents, 5000):
+            connection.execute(DOCUMENTS.insert(), chunk)
+        for table, values in ((TERMS, computed.terms), (NEIGHBOURS, computed.neighbours)):
+            _insert_plain(connection, table, values)
         _set_state(connection, {"built_at": started.isoformat(), "settings": config.fingerprint(),
                                 "documents": str(len(computed.documents))})
     if db.engine.dialect.name == "postgresql":  # fresh statistics for the planner after a bulk write
