@@ -13,8 +13,9 @@ scores (itself included, scaled to length 1), and::
 
     score'(a, b) = sim(a, b) + weight * cosine(profile(a), profile(b))
 
-(articles with the same neighbours are related; it needs lists of 50-100
-entries, more than the widget stores). Every pair's ``sim`` comes
+(articles with the same neighbours are related; the product now does a
+form of it, with stored profiles: see ``related_eval.py``, which
+cross-validates the product's own). Every pair's ``sim`` comes
 from the plugin's own indexing and scoring code (no database, no app), and the
 settings are chosen by five-fold cross-validation as in ``related_eval.py``:
 the held-out precision@5 is the figure to trust.
