@@ -62,7 +62,10 @@ GRID = {  # the settings cross-validation chooses from (small: every point is a 
     "unaccented_weight": [0.0, 0.3],
     "max_terms": [1000],
     "threshold": [0.0, 0.2],
-    "min_score": [0.02, 0.05],
+    "min_score": [0.02],
+    "profile_size": [50, 75, 100, 200],
+    "profile_weight": [0.0, 8.0],
+    "profile_self": [0.0, 0.25, 0.5, 1.0],
 }
 
 
@@ -160,11 +163,21 @@ def grid_precision(articles: list[dict], topics: list[str]) -> dict[tuple, np.nd
     found = {}
     for (title_weight, unaccented_weight, max_terms), corpus, scores in score_matrices(articles, GRID):
         params = corpus.params
-        for threshold, min_score in itertools.product(GRID["threshold"], GRID["min_score"]):
-            corpus.params = dataclasses.replace(params, threshold=threshold, min_score=min_score)
-            lists = [[other for other, _, _ in entries] for _, entries in corpus._block(rows, scores, K)]
-            key = (title_weight, unaccented_weight, max_terms, threshold, min_score)
-            found[key] = precision(lists, topics)
+        np.fill_diagonal(scores, -np.inf)
+        for min_score, profile_size in itertools.product(GRID["min_score"], GRID["profile_size"]):
+            corpus.params = dataclasses.replace(params, min_score=min_score, profile_size=profile_size)
+            for row in rows:
+                corpus.set_profile(row, *corpus.profile_of(scores[row]))
+            for threshold, weight, itself in itertools.product(GRID["threshold"], GRID["profile_weight"],
+                                                               GRID["profile_self"]):
+                if not weight and itself != GRID["profile_self"][0]:
+                    continue  # first-order only: the profiles play no part
+                corpus.params = dataclasses.replace(corpus.params, threshold=threshold, profile_weight=weight,
+                                                    profile_self=itself)
+                lists = [[other for other, _, _ in entries] for _, entries in corpus.lists(rows, K)]
+                key = (title_weight, unaccented_weight, max_terms, threshold, min_score, profile_size, weight,
+                       itself)
+                found[key] = precision(lists, topics)
     return found
 
 
@@ -197,15 +210,38 @@ def score_matrices(articles: list[dict], grid: dict):
 def cross_validate(per_setting: dict[tuple, np.ndarray], n: int, seed: int = 0):
     """Held-out precision@5 (mean over all articles, each scored in its held-out fold) and the
     settings chosen for each fold."""
-    fold = np.random.default_rng(seed).permutation(n) % FOLDS
-    held_out = np.empty(n)
+    held_out, chosen = cross_validate_pooled({"": per_setting}, seed)
+    return held_out[""], chosen
+
+
+def cross_validate_pooled(samples: dict[str, dict[tuple, np.ndarray]], seed: int = 0):
+    """Cross-validation over several samples at once (the same set at several topic sizes): each
+    sample is cut into folds; for fold f the setting with the best mean precision over the other
+    folds of every sample is chosen and scored on fold f of each. Returns the held-out precision
+    of each sample and the settings chosen per fold."""
+    rng = np.random.default_rng(seed)
+    folds = {name: rng.permutation(len(next(iter(found.values())))) % FOLDS for name, found in samples.items()}
+    held_out = {name: np.empty(len(fold)) for name, fold in folds.items()}
+    settings = list(next(iter(samples.values())))
     chosen = []
     for f in range(FOLDS):
-        train, test = fold != f, fold == f
-        best = max(per_setting, key=lambda key: per_setting[key][train].mean())
+        best = max(settings, key=lambda key: np.mean([found[key][folds[name] != f].mean()
+                                                      for name, found in samples.items()]))
         chosen.append(best)
-        held_out[test] = per_setting[best][test]
-    return held_out.mean(), chosen
+        for name, found in samples.items():
+            held_out[name][folds[name] == f] = found[best][folds[name] == f]
+    return {name: values.mean() for name, values in held_out.items()}, chosen
+
+
+def sample(articles: list[dict], per_topic: int) -> list[dict]:
+    """A random sample of ``per_topic`` articles of each topic (all of them for 0)."""
+    if not per_topic:
+        return articles
+    rng = np.random.default_rng(0)
+    by_topic: dict[str, list[dict]] = {}
+    for article in articles:
+        by_topic.setdefault(article["topic"], []).append(article)
+    return [group[i] for group in by_topic.values() for i in rng.permutation(len(group))[:per_topic]]
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -216,6 +252,8 @@ def main() -> None:
     parser.add_argument("--settings", type=json.loads, help='JSON of [PLUGINS.related_news] settings to try too')
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation (the slow part)")
     parser.add_argument("--cv-only", action="store_true", help="only the cross-validation")
+    parser.add_argument("--per-topic", type=int, nargs="+", default=[30, 60, 0],
+                        help="topic sizes the cross-validation samples (0: all articles)")
     args = parser.parse_args()
     if not args.data.exists():
         print(f"skipped: {args.data} not found (the labelled real set is not part of the repository)")
@@ -227,7 +265,7 @@ def main() -> None:
     if not args.cv_only:
         compare(articles, topics, args.settings)
     if not args.no_cv:
-        tune(articles, topics)
+        tune(articles, args.per_topic)
 
 
 def compare(articles: list[dict], topics: list[str], settings: dict | None) -> None:
@@ -247,17 +285,47 @@ def compare(articles: list[dict], topics: list[str], settings: dict | None) -> N
     print(f"\n(baselines: {time.perf_counter() - started:.0f} s)")
 
 
-def tune(articles: list[dict], topics: list[str]) -> None:
+def tune(articles: list[dict], per_topic: list[int]) -> None:
+    """Cross-validation of GRID over the set at several topic sizes at once (a default must
+    serve archives whose topics are small as well as large)."""
+    from site_related_news.scoring import Params
+
     started = time.perf_counter()
-    per_setting = grid_precision(articles, topics)
-    held_out, chosen = cross_validate(per_setting, len(articles))
-    best = max(per_setting, key=lambda key: per_setting[key].mean())
-    names = ", ".join(GRID)
-    print(f"\nCross-validation ({FOLDS} folds, {len(per_setting)} settings: {names}; "
-          f"{time.perf_counter() - started:.0f} s)")
-    print(f"- held-out precision@5: **{held_out:.3f}**")
+    samples = {}
+    for size in per_topic:
+        chosen = sample(articles, size)
+        samples[f"{size or 'all'} per topic ({len(chosen)} articles)"] = grid_precision(
+            chosen, [a["topic"] for a in chosen])
+    held_out, chosen = cross_validate_pooled(samples)
+    print(f"\nCross-validation ({FOLDS} folds of each sample, chosen on all samples' training folds; "
+          f"{len(next(iter(samples.values())))} settings: {', '.join(GRID)}; {time.perf_counter() - started:.0f} s)")
     print("- chosen per fold: " + "; ".join(str(c) for c in chosen))
-    print(f"- best on all articles (tuned, optimistic): {per_setting[best].mean():.3f} with {best}")
+    print("\n| sample | held-out precision@5 | first-order only (profile_weight 0), best | "
+          "best setting on this sample alone (tuned, optimistic) |\n|---|---|---|---|")
+    for name, found in samples.items():
+        first = max((key for key in found if key[-2] == 0), key=lambda key: found[key].mean())
+        best = max(found, key=lambda key: found[key].mean())
+        print(f"| {name} | **{held_out[name]:.3f}** | {found[first].mean():.3f} | "
+              f"{found[best].mean():.3f} {best} |")
+    for name, found in samples.items():
+        alone, chosen = cross_validate(found, len(next(iter(found.values()))))
+        print(f"\n{name}, cross-validated on its own: held-out {alone:.3f}, chosen {chosen[0]}"
+              f"{'' if len(set(chosen)) == 1 else ' (folds differ: ' + '; '.join(map(str, chosen)) + ')'}")
+    defaults = Params()
+    print("\nThe plugin's defaults but profile_size (and profile_weight 0: first-order only):\n")
+    print("| sample | first-order | " + " | ".join(f"profile {n}" for n in GRID["profile_size"]) + " |")
+    print("|---|---|" + "---|" * len(GRID["profile_size"]))
+    for name, found in samples.items():
+        key = lambda size, weight, itself: (defaults.title_weight, defaults.unaccented_weight,  # noqa: E731
+                                            defaults.max_terms, defaults.threshold, defaults.min_score, size,
+                                            weight, itself)
+        cells = [found.get(key(n, defaults.profile_weight, defaults.profile_self)) for n in GRID["profile_size"]]
+        first = found.get(key(defaults.profile_size, 0.0, GRID["profile_self"][0]))
+        print(f"| {name} | {_cell(first)} | " + " | ".join(_cell(c) for c in cells) + " |")
+
+
+def _cell(values) -> str:
+    return "—" if values is None else f"{values.mean():.3f}"
 
 
 if __name__ == "__main__":

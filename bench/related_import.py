@@ -8,7 +8,10 @@ repeated, each copy's titles changed, so every article is new):
    1,000 articles, and the ratio;
 2. whether the lists after the import are exactly those a full computation
    gives (the import tells the plugin once, at the end);
-3. ``flask related rebuild`` of those articles in a process of its own:
+3. a few more articles published one at a time (each a sync: profiles and
+   lists it touches recomputed), CPU seconds each, then whether every stored
+   list is, in order, what a full computation from the stored vectors gives;
+4. ``flask related rebuild`` of those articles in a process of its own:
    wall seconds and the process's peak memory (beside the peak of a process
    that only starts the app, for comparison).
 
@@ -21,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -35,7 +37,7 @@ from related_eval import _date, body_html, read_articles  # noqa: E402
 
 ALL = ["visit_counter", "survey_poll", "related_news", "lien_ket_website"]
 CHILD = """
-import os, resource, sys, time
+import os, sys, time
 from site_core import create_app
 app = create_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": sys.argv[1],
                   "PLUGINS": {"enabled": ["related_news"]}})
@@ -43,7 +45,9 @@ started = time.perf_counter()
 if sys.argv[2] == "rebuild":
     result = app.test_cli_runner().invoke(args=["related", "rebuild", "--quiet"])
     assert result.exit_code == 0, result.output
-print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM: this process's own peak (ru_maxrss would keep the forking parent's across exec)
+peak = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(time.perf_counter() - started, peak)
 """
 
 
@@ -93,6 +97,28 @@ def lists_are_exact(app) -> tuple[int, int]:
     return sum(stored.get(a) == lists for a, lists in expected.items()), len(expected)
 
 
+def single_publishes(app, articles: list[dict], count: int) -> tuple[list[float], bool]:
+    """Publish ``count`` more articles one by one through the core (each synced on its own):
+    CPU seconds of each, and whether the stored lists then equal a full computation's from the
+    stored vectors, in order."""
+    from site_core import plugins
+    from site_core.articles import ArticleInput, notify_change, save_article
+    from site_core.db import db
+    from site_related_news.index import Config, lists_from_stored_vectors, stored_lists
+
+    seconds = []
+    with app.app_context():
+        for i, article in enumerate(articles[:count]):
+            saved, change = save_article(ArticleInput(title=f"{article['title']} (bài mới {i})",
+                                                      body=body_html(article["body"])))
+            db.session.commit()
+            started = time.process_time()
+            notify_change(saved, change)
+            seconds.append(time.process_time() - started)
+        config = Config.from_settings(plugins.get(app).installed["related_news"].settings)
+        return seconds, stored_lists() == lists_from_stored_vectors(config)
+
+
 def child(url: str, what: str) -> tuple[float, float]:
     """(seconds, peak resident MB) of a fresh process doing ``what``."""
     out = subprocess.run([sys.executable, "-c", CHILD, url, what], capture_output=True, text=True, check=True)
@@ -104,6 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--publishes", type=int, default=5, help="single publishes after the import")
     args = parser.parse_args()
     if not args.data.exists():
         print(f"skipped: {args.data} not found (the real set is not part of the repository)")
@@ -111,7 +138,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         source = tmp / "articles.jsonl"
-        write_source(read_articles(args.data), args.count, source)
+        articles = read_articles(args.data)
+        write_source(articles, args.count, source)
         print(f"{args.count} articles, {source.stat().st_size / 1e6:.0f} MB of JSON Lines; "
               f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores\n")
         print("| import | wall s | CPU s | wall s per 1,000 | output |\n|---|---|---|---|---|")
@@ -125,6 +153,9 @@ def main() -> None:
         print(f"\nratio (every plugin on / related news off): **{walls['every plugin on'] / walls['related news off']:.2f}**")
         exact, lists = lists_are_exact(app)
         print(f"lists after the import equal to a full computation: {exact} of {lists}")
+        seconds, in_order = single_publishes(app, articles, args.publishes)
+        print(f"{len(seconds)} single publishes after it: CPU s each {', '.join(f'{s:.2f}' for s in seconds)}; "
+              f"every list then, in order, what a full computation from the stored vectors gives: {in_order}")
         seconds, peak = child(url, "rebuild")
         _, idle = child(url, "nothing")
         print(f"`flask related rebuild` of {args.count}: {seconds:.1f} s wall, peak memory {peak:.0f} MB "

@@ -13,8 +13,9 @@ scores (itself included, scaled to length 1), and::
 
     score'(a, b) = sim(a, b) + weight * cosine(profile(a), profile(b))
 
-(articles with the same neighbours are related; it needs lists of 50-100
-entries, more than the widget stores). Every pair's ``sim`` comes
+(articles with the same neighbours are related; the product now does a
+form of it, with stored profiles: see ``related_eval.py``, which
+cross-validates the product's own). Every pair's ``sim`` comes
 from the plugin's own indexing and scoring code (no database, no app), and the
 settings are chosen by five-fold cross-validation as in ``related_eval.py``:
 the held-out precision@5 is the figure to trust.
@@ -36,7 +37,7 @@ import scipy.sparse as sp
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from related_eval import K, cross_validate, read_articles, score_matrices  # noqa: E402
+from related_eval import K, cross_validate, read_articles, sample, score_matrices  # noqa: E402
 
 GRID = {
     "title_weight": [2.0],
@@ -99,12 +100,7 @@ def main() -> None:
     started = time.perf_counter()
     articles = read_articles(args.data)
     if args.per_topic:
-        rng = np.random.default_rng(0)
-        by_topic: dict[str, list[dict]] = {}
-        for article in articles:
-            by_topic.setdefault(article["topic"], []).append(article)
-        articles = [a for group in by_topic.values()
-                    for a in rng.permutation(np.array(group, dtype=object))[:args.per_topic]]
+        articles = sample(articles, args.per_topic)
         print(f"{len(articles)} articles, at most {args.per_topic} per topic")
     topics = np.array([a["topic"] for a in articles])
     found = {}

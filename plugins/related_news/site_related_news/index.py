@@ -2,16 +2,16 @@
 
 Every published article (future-dated ones too: they become public without
 any hook firing, so the page view filters them by date instead) has a row in
-``related_news_documents`` with its text vector, and a list of neighbours in
+``related_news_documents`` with its text vector and its profile (its best
+first-order scores, see :mod:`.scoring`), and a list of neighbours in
 ``related_news_neighbours``. Drafts have neither.
 
 :func:`sync` runs when articles change (one publish, or a whole import). It
-re-indexes them, then recomputes exactly the lists the changes can touch:
-their own, those that held one of them, those one now scores into, and the
-"latest in category" fallback lists of their categories. It loads every
-stored vector (a few MB at 10,000 articles) and scores the affected rows at
-once, inside one write transaction, so two publishes never interleave. A
-large batch (a first import) is a full rebuild instead.
+re-indexes them, recomputes the profiles the changes can touch, then the
+lists those profiles can change and the "latest in category" fallback lists
+of their categories. It loads every stored vector and profile (a few MB at
+10,000 articles), inside one write transaction, so two publishes never
+interleave. A large batch (a first import) is a full rebuild instead.
 
 IDF drift: a sync computes the new article's weights with the stored
 document frequencies and leaves other articles' weights as they are; an edit
@@ -60,13 +60,15 @@ class Config:
 
     @classmethod
     def from_settings(cls, settings: dict) -> "Config":
+        size = stored_size(settings["count"])
         params = Params(
             title_weight=settings["title_weight"], tags_weight=settings["tags_weight"],
             category_weight=settings["category_weight"], unaccented_weight=settings["unaccented_weight"],
             threshold=settings["threshold"], min_score=settings["min_score"], max_terms=settings["max_terms"],
-            fill_with_latest=settings["fill_with_latest"],
+            fill_with_latest=settings["fill_with_latest"], profile_size=max(settings["profile_size"], size),
+            profile_weight=settings["profile_weight"],
         )
-        return cls(params, size=stored_size(settings["count"]),
+        return cls(params, size=size,
                    exclude_categories=tuple(settings["exclude_categories"]))
 
     def fingerprint(self) -> str:
@@ -141,6 +143,8 @@ def load_corpus(connection, config: Config, excluded: set[int]) -> Corpus:
             published_at=row.published_at.timestamp(),  # UTCDateTime: aware, UTC
             tags=np.frombuffer(row.tags, dtype=np.int64), terms=np.frombuffer(row.terms, dtype=np.int32),
             weights=np.frombuffer(row.weights, dtype=np.float32), excluded=row.category_id in excluded,
+            profile=None if row.profile_ids is None else (np.frombuffer(row.profile_ids, dtype=np.int32),
+                                                          np.frombuffer(row.profile_scores, dtype=np.float32)),
         ))
     return Corpus(docs, config.params)
 
@@ -157,6 +161,11 @@ def _document_row(source: Source, tags: np.ndarray, terms: np.ndarray, weights: 
             "terms": terms.astype(np.int32).tobytes(), "weights": weights.astype(np.float32).tobytes()}
 
 
+def _profile_values(corpus: Corpus, row: int) -> dict:
+    ids, scores = corpus.stored_profile(row)
+    return {"profile_ids": ids.tobytes(), "profile_scores": scores.astype(np.float32).tobytes()}
+
+
 def _neighbour_rows(article_id: int, entries: list[tuple[int, float, bool]]) -> list[dict]:
     return [{"article_id": article_id, "rank": rank, "neighbour_id": other, "score": score, "fallback": fallback}
             for rank, (other, score, fallback) in enumerate(entries)]
@@ -166,6 +175,19 @@ def _lock(connection) -> None:
     """Serialise index writers (SQLite already does, with BEGIN IMMEDIATE)."""
     if connection.dialect.name == "postgresql":
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+
+
+def _insert_plain(connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert many rows of plain values (numbers, text, booleans) straight through the driver:
+    a rebuild writes hundreds of thousands, and SQLAlchemy's per-row work would cost seconds."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                 f"VALUES ({', '.join([marker] * len(columns))})")
+    for chunk in _chunks(rows, 5000):
+        connection.exec_driver_sql(statement, [tuple(row[c] for c in columns) for row in chunk])
 
 
 def _set_state(connection, values: dict[str, str]) -> None:
@@ -220,9 +242,11 @@ def compute(config: Config, progress: Progress = _no_progress) -> Computed:
     with progress("Phân tích bài viết", len(sources)) as bar:
         docs, vocabulary, df = index_all((_text(s, excluded) for s in sources), config.params, analyzer,
                                          on_article=lambda: bar.update(1))
-    documents = [_document_row(source, doc.tags, doc.terms, doc.weights, source.fingerprint())
-                 for source, doc in zip(sources, docs)]
     corpus = Corpus(docs, config.params)
+    with progress("So sánh các bài viết", len(docs)) as bar:
+        corpus.build_profiles(on_row=lambda: bar.update(1))
+    documents = [{**_document_row(source, doc.tags, doc.terms, doc.weights, source.fingerprint()),
+                  **_profile_values(corpus, row)} for row, (source, doc) in enumerate(zip(sources, docs))]
     neighbours, fallbacks = [], 0
     with progress("Tính bài liên quan", len(docs)) as bar:
         for row, entries in corpus.lists(range(len(docs)), config.size):
@@ -231,6 +255,29 @@ def compute(config: Config, progress: Progress = _no_progress) -> Computed:
             bar.update(1)
     terms = [{"term": term, "id": i, "df": int(df[i])} for term, i in vocabulary.items()]
     return Computed(documents, terms, neighbours, fallbacks)
+
+
+def lists_from_stored_vectors(config: Config) -> dict[int, list[tuple[int, bool]]]:
+    """Every list, in order, as (neighbour id, is fallback), computed afresh from the stored
+    vectors: profiles first, then lists, as a rebuild does, but without re-reading the articles
+    (so without the IDF drift of syncs). What a sync must leave stored."""
+    with db.engine.connect() as connection:
+        excluded = excluded_category_ids(connection, config.exclude_categories, Analyzer())
+        corpus = load_corpus(connection, config, excluded)
+    corpus.build_profiles()
+    return {int(corpus.ids[row]): [(other, fallback) for other, _, fallback in entries]
+            for row, entries in corpus.lists(range(len(corpus)), config.size) if entries}
+
+
+def stored_lists() -> dict[int, list[tuple[int, bool]]]:
+    """Every stored list, in order, as (neighbour id, is fallback)."""
+    query = sa.select(NEIGHBOURS.c.article_id, NEIGHBOURS.c.neighbour_id, NEIGHBOURS.c.fallback).order_by(
+        NEIGHBOURS.c.article_id, NEIGHBOURS.c.rank)
+    found: dict[int, list[tuple[int, bool]]] = {}
+    with db.engine.connect() as connection:
+        for article_id, neighbour_id, fallback in connection.execute(query):
+            found.setdefault(article_id, []).append((neighbour_id, bool(fallback)))
+    return found
 
 
 def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
@@ -247,10 +294,10 @@ def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
         _lock(connection)
         for table in (NEIGHBOURS, DOCUMENTS, TERMS):
             connection.execute(table.delete())
-        for table, values in ((DOCUMENTS, computed.documents), (TERMS, computed.terms),
-                              (NEIGHBOURS, computed.neighbours)):
-            for chunk in _chunks(values, 5000):
-                connection.execute(table.insert(), chunk)
+        for chunk in _chunks(computed.documents, 5000):
+            connection.execute(DOCUMENTS.insert(), chunk)
+        for table, values in ((TERMS, computed.terms), (NEIGHBOURS, computed.neighbours)):
+            _insert_plain(connection, table, values)
         _set_state(connection, {"built_at": started.isoformat(), "settings": config.fingerprint(),
                                 "documents": str(len(computed.documents))})
     if db.engine.dialect.name == "postgresql":  # fresh statistics for the planner after a bulk write
@@ -273,18 +320,23 @@ def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
 # --- articles changed ------------------------------------------------------------------------
 
 def sync(article_ids: Iterable[int], config: Config) -> set[int]:
-    """Bring the index up to date for the changed articles; returns the ids whose lists changed.
+    """Bring the index up to date for the changed articles; returns the ids whose lists were rewritten.
 
     A published article (even future-dated) is (re)indexed; anything else
-    (draft, deleted) leaves the index. Then every list the changes can touch
-    is recomputed, scoring all of them at once. A batch as large as a
-    quarter of the index (a first import) is a full :func:`rebuild` instead:
-    as fast, and exact.
+    (draft, deleted) leaves the index. Then every profile and every list the
+    changes can touch is recomputed (see :func:`_redo_profiles` and
+    :func:`_redo_lists`), so every stored list is what a full computation
+    from the stored vectors gives (:func:`lists_from_stored_vectors`). A
+    batch as large as a quarter of the index (a first import), or an index
+    without profiles (built by an older version), is a full :func:`rebuild`
+    instead.
     """
     ids = sorted(set(article_ids))
     with db.engine.connect() as connection:
         indexed = connection.scalar(sa.select(sa.func.count()).select_from(DOCUMENTS))
-    if len(ids) >= max(BULK, indexed / 4):
+        unprofiled = connection.scalar(sa.select(sa.func.count()).select_from(DOCUMENTS)
+                                       .where(DOCUMENTS.c.profile_ids.is_(None)))
+    if len(ids) >= max(BULK, indexed / 4) or unprofiled:
         return _rebuild_all(config)
     analyzer = Analyzer()
     with write_transaction() as connection:
@@ -295,22 +347,24 @@ def sync(article_ids: Iterable[int], config: Config) -> set[int]:
         for chunk in _chunks(ids):
             olds.update((row.article_id, row) for row in
                         connection.execute(sa.select(DOCUMENTS).where(DOCUMENTS.c.article_id.in_(chunk))))
-        holders = set()
-        for chunk in _chunks(ids):
-            holders.update(connection.scalars(
-                sa.select(NEIGHBOURS.c.article_id).where(NEIGHBOURS.c.neighbour_id.in_(chunk))))
+        holders = _holders(connection, ids)
         gone = [i for i in ids if i not in sources and (i in olds or i in holders)]
         for article_id in gone:
             if article_id in olds:
                 _forget_terms(connection, np.frombuffer(olds[article_id].terms, dtype=np.int32))
             connection.execute(DOCUMENTS.delete().where(DOCUMENTS.c.article_id == article_id))
             connection.execute(NEIGHBOURS.delete().where(NEIGHBOURS.c.article_id == article_id))
-        for article_id, source in sources.items():
-            _index(connection, source, olds.get(article_id), analyzer, config)
+        _index(connection, list(sources.values()), olds, analyzer, config)
         if not gone and not sources:
             return set()  # drafts that never were public: nothing to do
         corpus = load_corpus(connection, config, excluded)
-        affected = (holders | set(sources) | _entered(connection, corpus, list(sources), config)) - set(gone)
+        changed = [corpus.position[a] for a in sources]
+        redone = _redo_profiles(corpus, changed)
+        if redone:
+            connection.execute(DOCUMENTS.update().where(DOCUMENTS.c.article_id == sa.bindparam("id")),
+                               [{"id": int(corpus.ids[row]), **_profile_values(corpus, row)} for row in redone])
+        affected = (set(holders) | _redo_lists(connection, corpus, redone, config)
+                    | _latest_lists(connection, corpus, changed, config)) - set(gone)
         _write_lists(connection, corpus, affected, config)
     return affected
 
@@ -321,62 +375,135 @@ def _rebuild_all(config: Config) -> set[int]:
         return set(connection.scalars(sa.select(DOCUMENTS.c.article_id)))
 
 
-def _index(connection, source: Source, old, analyzer: Analyzer, config: Config) -> None:
-    """Store ``source``'s vector, tags and dates; count its terms in the vocabulary."""
-    fingerprint = source.fingerprint()
-    tags = tag_hashes(analyzer, source.tags)
-    if old is not None and old.fingerprint == fingerprint:
-        term_ids, weights = np.frombuffer(old.terms, dtype=np.int32), np.frombuffer(old.weights, dtype=np.float32)
-    else:
+def _holders(connection, ids: Iterable[int]) -> dict[int, set[int]]:
+    """article id -> which of ``ids`` its stored list holds, for the lists holding any."""
+    found: dict[int, set[int]] = {}
+    for chunk in _chunks(sorted(ids)):
+        query = sa.select(NEIGHBOURS.c.article_id, NEIGHBOURS.c.neighbour_id).where(
+            NEIGHBOURS.c.neighbour_id.in_(chunk))
+        for article_id, neighbour_id in connection.execute(query):
+            found.setdefault(article_id, set()).add(neighbour_id)
+    return found
+
+
+def _index(connection, sources: list[Source], olds: dict, analyzer: Analyzer, config: Config) -> None:
+    """Store each source's vector, tags and dates. The terms of the whole batch are counted in
+    the vocabulary first, so every article of the batch is weighed with the same document counts."""
+    analysed = {}
+    for source in sources:
+        old = olds.get(source.id)
+        if old is not None and old.fingerprint == source.fingerprint():
+            continue  # the text is unchanged: so is its vector
         if old is not None:
             _forget_terms(connection, np.frombuffer(old.terms, dtype=np.int32))
         terms: Terms = analyse(analyzer, source.title, plain_text(source.body_html), config.params)
         known = _count_terms(connection, terms.keys)
-        ids = np.array([known[k][0] for k in terms.keys], dtype=np.int32)
-        df = np.array([known[k][1] for k in terms.keys], dtype=np.float64)
-        n = connection.scalar(sa.select(sa.func.count()).select_from(DOCUMENTS)) + (old is None)
-        kept, weights = vector(terms, df, n, config.params)
-        doc = make_doc(source.id, None, 0.0, tags, ids[kept], weights)
-        term_ids, weights = doc.terms, doc.weights
-    row = _document_row(source, tags, term_ids, weights, fingerprint)
-    if old is not None:
-        connection.execute(DOCUMENTS.update().where(DOCUMENTS.c.article_id == source.id).values(**row))
-    else:
-        connection.execute(DOCUMENTS.insert().values(**row))
+        analysed[source.id] = terms, np.array([known[k][0] for k in terms.keys], dtype=np.int32)
+    df = _document_counts(connection, np.concatenate([ids for _, ids in analysed.values()] or [[]]))
+    n = connection.scalar(sa.select(sa.func.count()).select_from(DOCUMENTS)) + sum(
+        source.id not in olds for source in sources)
+    for source in sources:
+        old, tags = olds.get(source.id), tag_hashes(analyzer, source.tags)
+        if source.id in analysed:
+            terms, ids = analysed[source.id]
+            kept, weights = vector(terms, np.array([df[i] for i in ids.tolist()], dtype=np.float64), n,
+                                   config.params)
+            doc = make_doc(source.id, None, 0.0, tags, ids[kept], weights)
+            term_ids, weights = doc.terms, doc.weights
+        else:
+            term_ids, weights = np.frombuffer(old.terms, dtype=np.int32), np.frombuffer(old.weights, np.float32)
+        row = _document_row(source, tags, term_ids, weights, source.fingerprint())
+        if old is not None:
+            connection.execute(DOCUMENTS.update().where(DOCUMENTS.c.article_id == source.id).values(**row))
+        else:
+            connection.execute(DOCUMENTS.insert().values(**row))
 
 
-def _entered(connection, corpus: Corpus, article_ids: list[int], config: Config) -> set[int]:
-    """Articles whose list the (re)indexed articles may now belong in (a superset).
+def _document_counts(connection, ids: np.ndarray) -> dict[int, int]:
+    """term id -> its document frequency, as stored now."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(sorted(set(ids.astype(np.int64).tolist()))):
+        found.update(connection.execute(sa.select(TERMS.c.id, TERMS.c.df).where(TERMS.c.id.in_(chunk))).all())
+    return found
 
-    An article enters another's list only if it scores above ``Params.floor``
-    and that list is not full, is a fallback, or its weakest entry scores no
-    more; a list filled with the category's latest may change with any new
-    article of that category.
+
+# A first-order score is summed in another order when read from the other article's row:
+# comparisons against stored scores allow this much, erring towards recomputing.
+SLACK = 1e-5
+
+
+def _redo_profiles(corpus: Corpus, changed: list[int]) -> set[int]:
+    """Recompute the profiles the changed rows can touch; returns them and the rows whose profile changed.
+
+    Touched: the changed rows; the profiles that held one of them or an
+    article now gone; those one of them now scores into (above the floor and
+    at least their weakest entry, or they are not full).
     """
-    rows = [corpus.position[a] for a in article_ids if corpus.candidate[corpus.position[a]]]
-    if not rows:
+    profiles = corpus.unit_profiles()
+    touched = set(changed) | corpus.stale
+    if changed:
+        touched |= set(profiles[:, changed].tocoo().row.tolist())
+    params = corpus.params
+    weakest = np.array([p[1][-1] if p is not None and len(p[1]) >= params.profile_size else -np.inf
+                        for p in corpus.profiles])
+    entering = [r for r in changed if corpus.candidate[r]]
+    for start in range(0, len(entering), 512):  # against every article, excluded ones too (they have lists)
+        scores = corpus.scores(entering[start:start + 512])
+        touched |= set(np.flatnonzero(((scores > params.floor) & (scores >= weakest - SLACK)).any(axis=0)))
+    redone = set(changed)  # their date or category may have changed, not their profile
+    for row, scores in corpus.best_scores(sorted(touched)):
+        old, new = corpus.profiles[row], corpus.profile_of(scores)
+        if old is None or row in corpus.stale or not all(map(np.array_equal, old, new)):
+            corpus.set_profile(row, *new)
+            redone.add(row)
+    return redone
+
+
+def _redo_lists(connection, corpus: Corpus, redone: set[int], config: Config) -> set[int]:
+    """The ids of the lists the redone profiles can change (a superset).
+
+    A list depends only on its article's profile and its candidates'
+    profiles. So: the redone articles' own lists; the lists holding one of
+    them; and the lists that have one of them as a candidate and are not
+    full, or whose weakest related entry it now scores as much as.
+    """
+    if not redone:
         return set()
-    scores = corpus.scores(rows)
-    scores[np.arange(len(rows)), rows] = -np.inf
-    best = scores.max(axis=0)  # each article's best score against the changed ones
-    above = set(corpus.ids[best > config.params.floor].tolist())
-    categories = np.isin(corpus.category, corpus.category[rows])
-    same_category = set(corpus.ids[categories].tolist()) - set(article_ids)
-    lists = {}
-    for chunk in _chunks(sorted(above | same_category)):
-        query = (sa.select(NEIGHBOURS.c.article_id, sa.func.count(), sa.func.min(NEIGHBOURS.c.score),
-                           sa.func.max(sa.cast(NEIGHBOURS.c.fallback, sa.Integer)))
-                 .where(NEIGHBOURS.c.article_id.in_(chunk)).group_by(NEIGHBOURS.c.article_id))
-        lists.update({a: (count, low, bool(fallback)) for a, count, low, fallback in connection.execute(query)})
-    entered = set()
-    for other in above | same_category:
-        count, low, fallback = lists.get(other, (0, 0.0, False))
-        if other in above and (fallback or count < config.size or best[corpus.position[other]] >= low):
-            entered.add(other)
-        elif other in same_category and (fallback or count == 0 or
-                                         (config.params.fill_with_latest and count < config.size)):
-            entered.add(other)  # it may be among the category's latest that fill the list
-    return entered
+    rows = sorted(redone)
+    ids = corpus.ids[rows]
+    lists = set(ids.tolist()) | set(_holders(connection, ids.tolist()))
+    membership = corpus.unit_profiles()[:, rows].tocoo()
+    pairs = [(a, rows[j]) for a, j in zip(membership.row.tolist(), membership.col.tolist())
+             if int(corpus.ids[a]) not in lists]
+    if not pairs:
+        return lists
+    stored = {}
+    for chunk in _chunks(sorted({int(corpus.ids[a]) for a, _ in pairs})):
+        query = (sa.select(NEIGHBOURS.c.article_id, sa.func.count(), sa.func.min(NEIGHBOURS.c.score))
+                 .where(NEIGHBOURS.c.article_id.in_(chunk), NEIGHBOURS.c.fallback.is_(False))
+                 .group_by(NEIGHBOURS.c.article_id))
+        stored.update((a, (count, low)) for a, count, low in connection.execute(query))
+    first = [corpus.profiles[a][1][corpus.profiles[a][0] == b][0] for a, b in pairs]
+    scores = corpus.pair_scores([a for a, _ in pairs], [b for _, b in pairs], first)
+    for (a, _), score in zip(pairs, scores):
+        count, low = stored.get(int(corpus.ids[a]), (0, 0.0))
+        if count < config.size or score >= low - SLACK:
+            lists.add(int(corpus.ids[a]))
+    return lists
+
+
+def _latest_lists(connection, corpus: Corpus, changed: list[int], config: Config) -> set[int]:
+    """Lists of the changed articles' categories that the category's latest fill (or may now)."""
+    if not changed:
+        return set()
+    same = set(corpus.ids[np.isin(corpus.category, corpus.category[changed])].tolist())
+    related = {}
+    for chunk in _chunks(sorted(same)):
+        query = (sa.select(NEIGHBOURS.c.article_id, sa.func.count()).where(
+            NEIGHBOURS.c.article_id.in_(chunk), NEIGHBOURS.c.fallback.is_(False)).group_by(NEIGHBOURS.c.article_id))
+        related.update(connection.execute(query).all())
+    return {a for a in same if related.get(a, 0) == 0
+            or (config.params.fill_with_latest and related[a] < config.size)}
 
 
 def _write_lists(connection, corpus: Corpus, article_ids: set[int], config: Config) -> None:

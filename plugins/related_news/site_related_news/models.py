@@ -26,6 +26,10 @@ class IndexedArticle(db.Model):
     tags: Mapped[bytes] = mapped_column(sa.LargeBinary)  # int64 tag hashes
     terms: Mapped[bytes] = mapped_column(sa.LargeBinary)  # int32 term ids, sorted
     weights: Mapped[bytes] = mapped_column(sa.LargeBinary)  # float32, the unit text vector
+    # Its profile: the best first-order scores (int32 article ids, float32 scores), best first;
+    # NULL until computed (an index from before profiles existed: the next change rebuilds it).
+    profile_ids: Mapped[bytes | None] = mapped_column(sa.LargeBinary, nullable=True)
+    profile_scores: Mapped[bytes | None] = mapped_column(sa.LargeBinary, nullable=True)
 
 
 class Term(db.Model):

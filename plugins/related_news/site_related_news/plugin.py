@@ -34,6 +34,11 @@ def site_plugin_settings():
         "category_weight": Setting(Params.category_weight, minimum=0.0, maximum=5.0, help="weight of the same category"),
         "unaccented_weight": Setting(Params.unaccented_weight, minimum=0.0, maximum=1.0,
                                      help="weight of matching words without diacritics (0: off)"),
+        "profile_size": Setting(Params.profile_size, minimum=10, maximum=500,
+                                help="candidates per article (at least the stored list): its best matches, "
+                                     "whose own best matches are compared (second-order similarity)"),
+        "profile_weight": Setting(Params.profile_weight, minimum=0.0, maximum=100.0,
+                                  help="weight of the second-order similarity (0: shared words only)"),
         "max_terms": Setting(Params.max_terms, minimum=10, maximum=2000, help="terms kept per article"),
         "exclude_categories": Setting([], help="names (or slugs) of categories never listed as related"),
         "cache_seconds": Setting(300, minimum=0, help="cache each article's widget this long (0: off)"),

@@ -8,13 +8,28 @@ counts ``title_weight`` times a body term; unaccented twins count
 and the vector is scaled to length 1, so two articles' text similarity is the
 cosine of their vectors.
 
-The **score** of a pair is::
+The **first-order score** of a pair is::
 
-    text cosine + tags_weight * tag cosine + category_weight * [same category]
+    sim(a, b) = text cosine + tags_weight * tag cosine + category_weight * [same category]
 
 where tags are weighted by their own IDF (a tag on every article says
 nothing). Terms are numbered by a vocabulary (stored beside the vectors),
 so a vector is two compact arrays: term ids and weights.
+
+Each article's **profile** is its ``profile_size`` best first-order scores
+above the floor (``category_weight + min_score``): its candidates. The
+**score** that ranks them adds a second-order similarity, the cosine of the
+two articles' profiles (each with the article itself at ``profile_self``): articles with the
+same neighbours are related even when they share few words::
+
+    score(a, b) = (sim(a, b) + profile_weight * (cosine(profile(a), profile(b)) + editorial(a, b)))
+                  / (1 + profile_weight)
+
+where ``editorial`` is the tags and category part of ``sim``, so what editors
+said keeps its weight beside the second-order similarity.
+
+An article's list depends only on its profile and its candidates' profiles,
+which is what lets a sync recompute exactly the lists a change can touch.
 """
 from __future__ import annotations
 
@@ -42,6 +57,9 @@ class Params:
     min_score: float = 0.02  # absolute: what one incidental shared word gives stays below
     max_terms: int = 1000
     fill_with_latest: bool = True  # fewer related than shown: the category's latest fill the list
+    profile_size: int = 50  # candidates per article, and the length of its profile
+    profile_weight: float = 8.0  # weight of the profiles' cosine (0: first-order only)
+    profile_self: float = 0.0  # the article itself in its own profile (0: only its candidates)
 
     @property
     def floor(self) -> float:
@@ -109,6 +127,7 @@ class Doc:
     terms: np.ndarray  # int32 term ids (the vocabulary's), sorted
     weights: np.ndarray  # float32, length 1
     excluded: bool = False  # in an excluded category: never anyone's neighbour
+    profile: tuple[np.ndarray, np.ndarray] | None = None  # (int32 article ids, float32 first-order scores)
 
 
 class Corpus:
@@ -116,7 +135,8 @@ class Corpus:
 
     Each row is ``[text vector | sqrt(tags_weight) * tag vector |
     sqrt(category_weight) * category]``, so one row-by-row product gives the
-    whole score: text cosine + weighted tag cosine + weighted same category.
+    whole first-order score. Profiles come from the docs (stored) or from
+    :meth:`build_profiles`; lists from the profiles.
     """
 
     def __init__(self, docs: Sequence[Doc], params: Params) -> None:
@@ -127,72 +147,150 @@ class Corpus:
         categories: dict = {}
         self.category = np.array([categories.setdefault(d.category_id, len(categories)) for d in self.docs],
                                  dtype=np.int64)
-        parts = [_rows([d.terms for d in self.docs], [d.weights for d in self.docs])]
+        parts = [sp.csr_matrix((n, 1))]  # tags and category: what editors said, beside the text
         if params.tags_weight:
             parts.append(math.sqrt(params.tags_weight) * _tag_rows([d.tags for d in self.docs]))
         if params.category_weight and n:
             parts.append(sp.csr_matrix((np.full(n, math.sqrt(params.category_weight)), self.category,
                                         np.arange(n + 1)), shape=(n, len(categories))))
-        self.matrix = sp.hstack(parts, format="csr", dtype=np.float32)
-        self._transposed = None  # made on first use by a large block
+        self.editorial = sp.hstack(parts, format="csr", dtype=np.float32)
+        self.matrix = sp.hstack([_rows([d.terms for d in self.docs], [d.weights for d in self.docs]),
+                                 self.editorial], format="csr", dtype=np.float32)
+        self._transposed = None  # made on first use
         self._by_category = None  # category -> its candidate rows, newest first
+        self._unit_profiles = None  # made on first use, dropped when a profile changes
         self.published = np.array([d.published_at for d in self.docs], dtype=np.float64)
         self.ids = np.array([d.id for d in self.docs], dtype=np.int64)
         self.candidate = np.array([not d.excluded for d in self.docs], dtype=bool)
         # Newest first, ties by id descending: the order of "latest articles".
         self.recency = np.lexsort((-self.ids, -self.published)) if n else np.empty(0, np.int64)
+        # Each article's profile as (rows, scores); None: not computed yet. ``stale``: the rows
+        # whose stored profile names an article that is gone.
+        self.profiles: list[tuple[np.ndarray, np.ndarray] | None] = [None] * n
+        self.stale: set[int] = set()
+        for row, doc in enumerate(self.docs):
+            if doc.profile is not None:
+                ids, scores = doc.profile
+                positions = np.fromiter((self.position.get(int(i), -1) for i in ids), np.int64, len(ids))
+                self.profiles[row] = positions[positions >= 0], scores[positions >= 0]
+                if (positions < 0).any():
+                    self.stale.add(row)
 
     def __len__(self) -> int:
         return len(self.docs)
 
     def scores(self, rows: Sequence[int]) -> np.ndarray:
-        """Dense scores of ``rows`` against every article, shape (len(rows), N)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        if len(rows) < 32:  # a sync: transpose the few rows, not the whole matrix
-            return (self.matrix @ self.matrix[rows].T).T.toarray()
+        """Dense first-order scores of ``rows`` against every article, shape (len(rows), N).
+
+        One formula for any number of rows, so a row's scores are the same
+        bits in a sync and in a rebuild.
+        """
         if self._transposed is None:
             self._transposed = self.matrix.T.tocsr()
-        return (self.matrix[rows] @ self._transposed).toarray()
+        return (self.matrix[np.asarray(rows, dtype=np.int64)] @ self._transposed).toarray()
 
-    def neighbours(self, row: int, scores: np.ndarray, size: int) -> list[tuple[int, float, bool]]:
-        """The ``size`` best (article id, score, is fallback) for article ``row``."""
-        return next(self._block([row], scores[None, :], size))[1]
+    # --- profiles: each article's best first-order scores ------------------------------------
 
-    def lists(self, rows: Iterable[int], size: int, block: int = 512):
-        """(row, neighbours) for each of ``rows``, scored ``block`` rows at a time.
-
-        Neighbours are the articles scoring more than ``Params.floor`` and at least
-        ``threshold`` times the article's best score, best first (equal
-        scores: newest first), at most ``size``; when none is above, the
-        latest articles of the same category, marked fallback; with
-        ``fill_with_latest``, those also fill a list of fewer than ``size``.
-        Never the article itself, never an excluded one.
-        """
+    def best_scores(self, rows: Sequence[int], block: int = 512):
+        """(row, its scores) for each of ``rows``: not itself, not excluded articles."""
         rows = list(rows)
         for start in range(0, len(rows), block):
             chunk = rows[start:start + block]
-            yield from self._block(chunk, self.scores(chunk), size)
+            scores = self.scores(chunk)
+            scores[:, ~self.candidate] = -np.inf
+            scores[np.arange(len(chunk)), chunk] = -np.inf
+            yield from zip(chunk, scores)
 
-    def _block(self, rows: list[int], scores: np.ndarray, size: int):
-        scores = np.where(self.candidate[None, :], scores, -np.inf)
-        scores[np.arange(len(rows)), rows] = -np.inf
-        n = scores.shape[1]
-        if n > size:  # the size-th best score of each row, found for all rows at once
-            cut = np.partition(scores, n - size, axis=1)[:, n - size]
-        else:
-            cut = np.full(len(rows), -np.inf)
-        # Related: more than min_score above what the same category alone gives, and
-        # at least ``threshold`` times the row's own best score.
-        best = scores.max(axis=1) if n else np.zeros(len(rows))
-        floor = np.nextafter(self.params.floor, np.inf)
-        cut = np.maximum(cut, np.maximum(self.params.threshold * best, floor))
-        for row, row_scores, row_cut in zip(rows, scores, cut):
-            above = np.flatnonzero(row_scores >= row_cut)  # every tie at the cut stays
-            order = np.lexsort((-self.ids[above], -self.published[above], -row_scores[above]))[:size]
-            chosen = [(int(self.ids[i]), float(row_scores[i]), False) for i in above[order]]
-            if not chosen or (self.params.fill_with_latest and len(chosen) < size):
-                chosen += self._latest(row, size - len(chosen), {int(i) for i in above[order]})
-            yield row, chosen
+    def profile_of(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The profile in a row of first-order scores: (positions, float32 scores), best first."""
+        above = np.flatnonzero(scores > self.params.floor)
+        return self._best(above, scores[above].astype(np.float32), self.params.profile_size)
+
+    def build_profiles(self, rows: Iterable[int] | None = None, on_row: Callable[[], None] | None = None) -> None:
+        """Compute the profiles of ``rows`` (all by default) from the vectors."""
+        for row, scores in self.best_scores(range(len(self)) if rows is None else rows):
+            self.set_profile(row, *self.profile_of(scores))
+            if on_row:
+                on_row()
+
+    def set_profile(self, row: int, positions: np.ndarray, scores: np.ndarray) -> None:
+        self.profiles[row] = (positions, scores)
+        self._unit_profiles = None
+
+    def stored_profile(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """``row``'s profile as stored: (article ids, scores)."""
+        positions, scores = self.profiles[row]
+        return self.ids[positions].astype(np.int32), scores
+
+    def _best(self, positions: np.ndarray, scores: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``size`` best ``positions`` by ``scores``, best first (equal scores: newest, then highest id)."""
+        if len(scores) > size:
+            cut = np.partition(scores, len(scores) - size)[len(scores) - size]
+            keep = np.flatnonzero(scores >= cut)
+            positions, scores = positions[keep], scores[keep]
+        order = np.lexsort((-self.ids[positions], -self.published[positions], -scores))[:size]
+        return positions[order], scores[order]
+
+    def unit_profiles(self) -> sp.csr_matrix:
+        """Every profile as a row of length 1 (the article itself at ``profile_self``, its candidates
+        at their scores)."""
+        if self._unit_profiles is None:
+            n = len(self)
+            profiles = [p if p is not None else (np.empty(0, np.int64), np.empty(0, np.float32))
+                        for p in self.profiles]
+            columns = [np.concatenate([[row], positions]) for row, (positions, _) in enumerate(profiles)]
+            values = [np.concatenate([[self.params.profile_self], scores]) for _, scores in profiles]
+            matrix = _rows(columns, values) if n else sp.csr_matrix((0, 0))
+            matrix.resize((n, n))
+            norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+            self._unit_profiles = sp.csr_matrix(sp.diags(1 / np.maximum(norms, 1e-12)) @ matrix)
+        return self._unit_profiles
+
+    def pair_scores(self, rows: Sequence[int], others: Sequence[int], first: np.ndarray) -> np.ndarray:
+        """The scores of the pairs (``rows[i]``, ``others[i]``) whose first-order scores are ``first``."""
+        rows, others = np.asarray(rows, dtype=np.int64), np.asarray(others, dtype=np.int64)
+        second = sum(np.asarray(m[rows].multiply(m[others]).sum(axis=1)).ravel()
+                     for m in (self.unit_profiles(), self.editorial))
+        return self._combine(np.asarray(first, dtype=np.float64), second)
+
+    def _combine(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """(first-order + profile_weight * (profiles' cosine + tags and category)) / (1 + profile_weight):
+        tags and category keep their weight beside the second-order similarity."""
+        weight = self.params.profile_weight
+        return (first + weight * second) / (1 + weight)
+
+    # --- lists ----------------------------------------------------------------------------
+
+    def lists(self, rows: Iterable[int], size: int, block: int = 512):
+        """(row, neighbours) for each of ``rows``: up to ``size`` (article id, score, is fallback).
+
+        Neighbours are the candidates (the profile) scoring at least
+        ``threshold`` times the article's best score, best first (equal
+        scores: newest first); when none is, the latest articles of the same
+        category, marked fallback; with ``fill_with_latest``, those also fill
+        a list of fewer than ``size``. Never the article itself, never an
+        excluded one.
+        """
+        rows = list(rows)
+        unit = self.unit_profiles()
+        transposed = (unit.T.tocsr(), self.editorial.T.tocsr())
+        block = max(16, min(block, 4_000_000 // max(len(self), 1)))  # a dense block of about 32 MB
+        for start in range(0, len(rows), block):
+            chunk = rows[start:start + block]
+            second = (unit[chunk] @ transposed[0] + self.editorial[chunk] @ transposed[1]).toarray()
+            for i, row in enumerate(chunk):
+                positions, first = self.profiles[row]
+                score = self._combine(first.astype(np.float64), second[i, positions])
+                yield row, self._list(row, positions, score, size)
+
+    def _list(self, row: int, positions: np.ndarray, score: np.ndarray, size: int) -> list[tuple[int, float, bool]]:
+        if len(score):
+            keep = score >= self.params.threshold * score.max()
+            positions, score = self._best(positions[keep], score[keep], size)
+        chosen = [(int(self.ids[p]), float(s), False) for p, s in zip(positions, score)]
+        if not chosen or (self.params.fill_with_latest and len(chosen) < size):
+            chosen += self._latest(row, size - len(chosen), set(positions.tolist()))
+        return chosen
 
     def _latest(self, row: int, count: int, taken: set[int]) -> list[tuple[int, float, bool]]:
         """The fallback: the latest articles of ``row``'s category, not ``row``, not ``taken`` rows."""

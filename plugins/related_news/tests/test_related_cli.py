@@ -58,6 +58,11 @@ def lists(app):
     return found
 
 
+# A floor above the IDF drift of a site of nine articles (see "IDF drift" in the README): the sports
+# and congress articles share the syllable "bộ", which the first articles, synced when it was rare,
+# weigh more than a rebuild does.
+@pytest.mark.parametrize("site_config", [{"PLUGINS": {"enabled": ["related_news"], "related_news": {
+    "cache_seconds": 0, "min_score": 0.05}}}])
 def test_rebuild_gives_the_lists_the_hooks_built(site_app, publish, topics):
     for topic in topics:
         for _ in range(3):

@@ -18,7 +18,8 @@ def ranked(articles, of, params=Params(), size=5):
     docs, *_ = index_all(articles, params)
     corpus = Corpus(docs, params)
     row = corpus.position[of]
-    entries = corpus.neighbours(row, corpus.scores([row])[0], size)
+    corpus.build_profiles()
+    _, entries = next(corpus.lists([row], size))
     return [i for i, _, latest in entries if not latest], [i for i, _, latest in entries if latest]
 
 
@@ -61,7 +62,8 @@ def test_title_words_weigh_more_than_body_words():
         article(3, "Thông tin tuần này", shared + ". " + LIBRARY + " " + CONGRESS),  # the words in the body
         article(4, "Thư viện mở cửa", LIBRARY), article(5, "Bóng chuyền", SPORT),
     ]
-    related, _ = ranked(site, of=1, params=Params(tags_weight=0, category_weight=0, threshold=0))
+    # The first-order score's weighting (the profiles of 2 and 3, alike in body, are alike too).
+    related, _ = ranked(site, of=1, params=Params(tags_weight=0, category_weight=0, threshold=0, profile_weight=0))
     assert related.index(2) < related.index(3)
 
 
@@ -134,13 +136,28 @@ def test_the_threshold_is_a_share_of_each_articles_own_best_match():
     everything, _ = ranked(site, of=1, params=Params(threshold=0.0), size=10)
     assert 4 in everything  # shares "cán bộ" with the vaccination article: a weak match
     strong, _ = ranked(site, of=1, params=Params(threshold=0.5), size=10)
-    assert strong == [3, 2]  # the weak match is far below its best: not related
+    assert set(strong) == {2, 3}  # the weak match is far below its best: not related
     weak, _ = ranked(site, of=9, params=Params(threshold=0.5), size=10)
-    assert weak[:2] == [4, 1]  # its best matches are weak ones: still related
+    assert 4 in weak  # its best matches are weak ones: the same weak match is related here
 
 
 def test_below_the_minimum_score_nothing_is_related_whatever_the_share():
     related, _ = ranked(SITE, of=8, params=Params(threshold=0.0), size=10)
     assert related == []  # the library notice shares only stray words with the others
     loose, _ = ranked(SITE, of=8, params=Params(threshold=0.0, min_score=0.0, category_weight=0.0), size=10)
-    assert loose[:2] == [7, 6]  # without the minimum, stray words would make them "related"
+    assert {6, 7} <= set(loose)  # without the minimum, stray words would make them "related"
+
+
+def test_an_article_with_the_same_neighbours_outranks_one_sharing_only_incidental_words():
+    """Second-order similarity: the reader and another sports article have the same best matches;
+    a notice shares more words with the reader (the hall's name), but no neighbours."""
+    hall = " Lễ khai mạc tổ chức tại hội trường tầng ba nhà A, phòng họp lớn của trường."
+    site = [article(1, "Giải bóng chuyền cán bộ, viên chức", SPORT + hall, day=1), *SITE[1:],
+            article(9, "Sửa chữa hội trường tầng ba nhà A",
+                    "Hội trường tầng ba nhà A, phòng họp lớn của trường, tạm đóng cửa để sửa chữa.", day=9),
+            article(10, "Đội bóng chuyền nữ tập luyện",
+                    "Vận động viên bóng chuyền tập luyện trên sân vận động, chuẩn bị hội thao.", day=10)]
+    shared_words, _ = ranked(site, of=1, params=Params(profile_weight=0.0), size=10)
+    assert shared_words.index(9) < shared_words.index(2)  # by shared words alone, the notice first
+    related, _ = ranked(site, of=1, params=Params(threshold=0.0), size=10)
+    assert set(related[:3]) == {2, 3, 10} and related.index(9) > 2  # neighbours compared: sports first

@@ -1,5 +1,6 @@
 """Stored lists follow the site: publish, edit, unpublish, delete, scheduled articles."""
 import datetime as dt
+import functools
 import random
 
 import pytest
@@ -171,21 +172,35 @@ def test_concurrent_updates_of_the_index_see_each_other(site_app, publish, shown
 # A floor above the IDF drift of a site of a few articles (a sync weighs a new article with the
 # stored document counts): at the default floor, a pair scoring right at it can be related after
 # a sync and not after a rebuild. See "IDF drift" in the README.
-@pytest.mark.parametrize("site_config", [{"PLUGINS": {"enabled": ["related_news"], "related_news": {
-    "cache_seconds": 0, "min_score": 0.05}}}])
+# With profiles of 10 the site outgrows them, so which articles a change pushes out of, or lets
+# into, other articles' profiles matters too; with lists of 5 (count 2), a list holds only some of
+# its candidates, whose changed profiles can reorder it.
+@pytest.mark.parametrize("site_config", [
+    {"PLUGINS": {"enabled": ["related_news"], "related_news": {"cache_seconds": 0, "min_score": 0.05}}},
+    {"PLUGINS": {"enabled": ["related_news"], "related_news": {"cache_seconds": 0, "min_score": 0.05,
+                                                               "profile_size": 10, "count": 2, "threshold": 0}}},
+], ids=["whole-site profiles", "profiles of 10"])
+@pytest.mark.parametrize("texts", ["three topics", "word mixes"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_after_any_sequence_of_changes_the_lists_are_those_a_rebuild_would_make(
-        site_app, publish, edit, delete, topics, seed):
+        site_app, publish, edit, delete, topics, seed, texts):
     """Random publishes (some scheduled), edits, unpublishes, republishes and deletions over
-    three categories: after each, every stored list holds what a full computation gives."""
+    three categories: after each, every stored list holds what a full computation gives (profiles
+    and second-order scores included). Texts are the three topics' (many equal scores) or random
+    mixes of a few words (every score different, so lists reorder as profiles change)."""
     from site_core import plugins
-    from site_related_news.index import Config, compute
+    from site_related_news.index import Config, compute, lists_from_stored_vectors, stored_lists
 
     rng = random.Random(seed)
+    if texts == "word mixes":
+        words = "bóng chuyền tiêm chủng đại hội chi bộ thư viện sách giải nhất vắc xin đảng viên".split()
+        mix = lambda n: " ".join(rng.choice(words) for _ in range(n))  # noqa: E731
+        topics = {f"mix {n}": (mix(4) + " {n}", mix(12)) for n in range(12)}
+        publish = functools.partial(_publish_text, publish, topics)
     config = Config.from_settings(plugins.get(site_app).installed["related_news"].settings)
     clock.freeze(site_app, dt.datetime(2024, 6, 1, tzinfo=UTC))
     articles, drafts = [], []
-    for step in range(24):
+    for step in range(40 if texts == "word mixes" else 24):
         action = rng.choice(["publish"] * 4 + ["edit", "unpublish", "republish", "delete"])
         if action == "publish" or not articles:
             articles.append(publish(rng.choice(list(topics)), category=rng.choice(["A", "B", "C"]),
@@ -207,16 +222,35 @@ def test_after_any_sequence_of_changes_the_lists_are_those_a_rebuild_would_make(
             expected = {}
             for row in compute(config).neighbours:
                 expected.setdefault(row["article_id"], set()).add((row["neighbour_id"], row["fallback"]))
-        stored = {}
-        for article_id, _, neighbour, fallback in _all_rows(site_app):
-            stored.setdefault(article_id, set()).add((neighbour, fallback))
-        assert stored == expected, f"after step {step} ({action})"
+        with site_app.app_context():
+            in_order, from_vectors = stored_lists(), lists_from_stored_vectors(config)
+        stored = {article_id: set(entries) for article_id, entries in in_order.items()}
+        # Against a rebuild (fresh IDF), where the sync's IDF drift moves no pair across a cut: the
+        # three topics with whole-site profiles. Word mixes of a few articles drift, and profiles
+        # of 10 cut through ties that the drift breaks (see "IDF drift" in the README).
+        if texts == "three topics" and config.params.profile_size > step:
+            assert stored == expected, f"after step {step} ({action})"
+        assert in_order == from_vectors, f"after step {step} ({action}), in order"
 
 
-def _all_rows(app):
+def _publish_text(publish, texts, topic, **fields):
+    title, body = texts[topic]
+    return publish(title=title.format(n=0), body=f"<p>{body}</p>", **fields)
+
+
+def test_an_index_built_before_profiles_existed_is_rebuilt_by_the_next_change(site_app, publish, related):
+    """Rows indexed by an older version have no profile (migration related_news_0002 leaves them
+    NULL): the next publish rebuilds the whole index rather than rank without them."""
     from site_core.db import db
-    from site_related_news.models import Neighbour
+    from site_related_news.models import IndexedArticle
 
-    with app.app_context():
-        return db.session.execute(sa.select(Neighbour.article_id, Neighbour.rank, Neighbour.neighbour_id,
-                                            Neighbour.fallback)).all()
+    sport = [publish("bóng chuyền") for _ in range(2)]
+    publish("tiêm chủng")
+    with site_app.app_context():
+        db.session.execute(sa.update(IndexedArticle).values(profile_ids=None, profile_scores=None))
+        db.session.commit()
+    newest = publish("bóng chuyền")
+    with site_app.app_context():
+        missing = db.session.scalar(sa.select(sa.func.count()).where(IndexedArticle.profile_ids.is_(None)))
+    assert missing == 0
+    assert set(related(sport[0])) == {sport[1].id, newest.id}
