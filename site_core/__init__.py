@@ -33,8 +33,8 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 
 def _build(config: Mapping | None, secret_required: bool) -> Flask:
-    from . import (cli, config as site_config, feeds, menu, migrations, operations, plugins, privacy, routing,
-                   security, sitemap, views)
+    from . import (cli, config as site_config, feeds, menu, migrations, operations, page_cache, plugins, privacy,
+                   routing, security, sitemap, views)
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
     from .content import Sanitiser
@@ -67,6 +67,7 @@ def _build(config: Mapping | None, secret_required: bool) -> Flask:
     _template_helpers(app)
     app.jinja_env.globals["site_menu"] = menu.site_menu
     plugins.init_app(app)
+    page_cache.init_app(app)
     _page_view_hook(app)
     return app
 

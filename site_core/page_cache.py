@@ -1,0 +1,164 @@
+"""The page cache: reader pages kept in memory, their per-reader parts filled in per request.
+
+The home page, categories, tags and articles (``GET``) are rendered once per
+URL (with its query string and the site's address as the request sees it)
+and content version, with each part that is not the same for every reader
+left as a hole (:mod:`.holes`): widgets declaring ``varies="reader"`` (the
+default) or a number of seconds, and ``per_reader`` parts. Each request then
+costs the content version's read (the one every reader page makes), the
+holes and the ``after_request`` hooks (``site_page_view`` included).
+
+A kept page is served while the content version is the one it was rendered
+at and until the next scheduled article's time (or a widget's
+``Page.valid_until``), so edits are seen on the next request by every
+worker and host, and scheduled articles appear on time. Pages are kept in
+a least-recently-used store bounded in bytes (``PAGE_CACHE_BYTES``); a
+page whose render read the reader's session, or that is not a 200, is not
+kept. ``PAGE_CACHE = false`` turns it off.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, request, session
+
+from . import clock, content_version
+from .db import db
+from .holes import Template
+
+KEY = "site_core.page_cache"
+PAGES = frozenset({"reader.index", "reader.category", "reader.tag", "reader.article"})
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A page as kept: cut at its holes, the article it shows, when it stops being valid."""
+
+    template: Template
+    article: Any
+    version: int
+    rendered_at: dt.datetime
+    valid_until: dt.datetime | None
+
+    def valid_at(self, version: int, now: dt.datetime) -> bool:
+        return (version == self.version and self.rendered_at <= now
+                and (self.valid_until is None or now < self.valid_until))
+
+
+class PageStore:
+    """Kept pages, least recently used dropped first once their bytes pass ``limit``."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.bytes = 0
+        self.hits = self.misses = self.evictions = 0
+        self._version: int | None = None
+        self._pages: OrderedDict[Hashable, Kept] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, version: int, now: dt.datetime) -> Kept | None:
+        with self._lock:
+            if version != self._version:  # the content moved: nothing kept is worth keeping
+                self._pages.clear()
+                self.bytes, self._version = 0, version
+            found = self._pages.get(key)
+            if found is not None and found.valid_at(version, now):
+                self._pages.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+            return None
+
+    def put(self, key: Hashable, page: Kept) -> None:
+        size = page.template.size
+        if size > self.limit:
+            return
+        with self._lock:
+            if page.version != self._version:
+                return
+            old = self._pages.pop(key, None)
+            self.bytes += size - (old.template.size if old else 0)
+            self._pages[key] = page
+            while self.bytes > self.limit:
+                _, dropped = self._pages.popitem(last=False)
+                self.bytes -= dropped.template.size
+                self.evictions += 1
+
+    def stats(self) -> dict:
+        with self._lock:
+            return {"pages": len(self._pages), "bytes": self.bytes, "limit": self.limit, "hits": self.hits,
+                    "misses": self.misses, "evictions": self.evictions}
+
+
+def store(app: Flask | None = None) -> PageStore | None:
+    """The app's page store (None when ``PAGE_CACHE`` is off)."""
+    return (app or current_app).extensions.get(KEY)
+
+
+def init_app(app: Flask) -> None:
+    if not app.config["PAGE_CACHE"]:
+        return
+    app.extensions[KEY] = PageStore(app.config["PAGE_CACHE_BYTES"])
+    # After the reader blueprint's own before_request (its reads' autocommit on PostgreSQL);
+    # reader after_request functions run before the app's (the page view, the headers).
+    app.before_request_funcs.setdefault("reader", []).append(_serve)
+    app.after_request_funcs.setdefault("reader", []).append(_keep)
+
+
+def _serve():
+    """A kept page with its holes filled; else start keeping this one."""
+    if request.method != "GET" or request.endpoint not in PAGES:
+        return None
+    key = (request.url_root, request.full_path)
+    version, now = content_version.current(), clock.now()
+    found = store().get(key, version, now)
+    if found is not None:
+        g.article = found.article  # for site_page_view, as the view would
+        return _respond(current_app.response_class(found.template.fill(), mimetype="text/html"),
+                        found.template)
+    g.page_holes = []
+    g.page_key = (key, version, now)
+    g.pop("valid_until", None)
+    return None
+
+
+def _keep(response):
+    holes = g.pop("page_holes", None)
+    if holes is None:
+        return response
+    key, version, now = g.pop("page_key")
+    template = Template.cut(response.get_data(as_text=True), holes)
+    if response.status_code == 200 and response.mimetype == "text/html" and not session.accessed:
+        until = min(filter(None, (next_scheduled(now), g.pop("valid_until", None))), default=None)
+        store().put(key, Kept(template, g.get("article"), version, now, until))
+    response.set_data(template.fill())
+    return _respond(response, template)
+
+
+def _respond(response, template: Template):
+    """Pages with a per-reader part may differ per cookie: no shared cache may keep them."""
+    if template.per_reader:
+        response.vary.add("Cookie")
+        response.headers.setdefault("Cache-Control", "private, no-cache")
+    return response
+
+
+def next_scheduled(now: dt.datetime) -> dt.datetime | None:
+    """When the next future-dated article becomes public (None: none is scheduled)."""
+    from .articles import Article
+
+    def load():
+        return now, db.session.scalar(sa.select(sa.func.min(Article.published_at)).where(
+            Article.status == "published", Article.published_at > now))
+
+    def still_valid(found):
+        computed_at, until = found
+        return computed_at <= now and (until is None or now < until)
+
+    return content_version.process_cache().get("next_scheduled", load, still_valid)[1]
