@@ -36,6 +36,8 @@ class Hole:
     per_reader: bool = True
 
     def fill(self) -> str:
+        if self.per_reader:
+            g.per_reader_parts = True  # the response differs per reader (see page_cache)
         try:
             html = self.render(*self.args)
         except Exception:  # a widget's own boundary catches its errors; this is the last resort
@@ -47,6 +49,18 @@ class Hole:
 def capturing() -> bool:
     """Whether the page being rendered is kept by the page cache (so holes are left as markers)."""
     return g.get("page_holes") is not None
+
+
+def render_shared(render: Callable[[], str]) -> "Template":
+    """``render()`` with its holes left as markers (a part shared between readers, its
+    per-reader parts still filled per request); the holes of any enclosing capture are kept."""
+    outer = g.get("page_holes")
+    g.page_holes = []
+    try:
+        html = render()
+    finally:
+        inner, g.page_holes = g.page_holes, outer
+    return Template.cut(str(html), inner)
 
 
 def hole(render: Callable[..., Any], *args, per_reader: bool = True) -> Markup:
@@ -67,27 +81,26 @@ def per_reader(render: Callable[..., Any], *args) -> Markup:
 
 @dataclass(frozen=True)
 class Template:
-    """A rendered page cut at its holes: ``parts`` (encoded) around ``holes``."""
+    """A rendered page (or part) cut at its holes: ``parts`` around ``holes``."""
 
-    parts: tuple[bytes, ...]
+    parts: tuple[str, ...]
     holes: tuple[Hole, ...]
 
     @classmethod
     def cut(cls, html: str, holes: list[Hole]) -> "Template":
         pieces = MARKER.split(html)  # text, number, text, number, …, text
-        return cls(tuple(text.encode() for text in pieces[::2]), tuple(holes[int(n)] for n in pieces[1::2]))
+        return cls(tuple(pieces[::2]), tuple(holes[int(n)] for n in pieces[1::2]))
 
     @property
     def size(self) -> int:
+        """Roughly the bytes kept (the text's length; Vietnamese text takes a little more)."""
         return sum(map(len, self.parts))
 
-    @property
-    def per_reader(self) -> bool:
-        return any(h.per_reader for h in self.holes)
-
-    def fill(self) -> bytes:
+    def fill(self) -> str:
+        if not self.holes:
+            return self.parts[0]
         out = [self.parts[0]]
         for found, text in zip(self.holes, self.parts[1:]):
-            out.append(found.fill().encode())
+            out.append(found.fill())
             out.append(text)
-        return b"".join(out)
+        return "".join(out)

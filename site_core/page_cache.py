@@ -120,8 +120,7 @@ def _serve():
     found = store().get(key, version, now)
     if found is not None:
         g.article = found.article  # for site_page_view, as the view would
-        return _respond(current_app.response_class(found.template.fill(), mimetype="text/html"),
-                        found.template)
+        return _respond(current_app.response_class(found.template.fill(), mimetype="text/html"))
     g.page_holes = []
     g.page_key = (key, version, now)
     g.pop("valid_until", None)
@@ -138,12 +137,12 @@ def _keep(response):
         until = min(filter(None, (next_scheduled(now), g.pop("valid_until", None))), default=None)
         store().put(key, Kept(template, g.get("article"), version, now, until))
     response.set_data(template.fill())
-    return _respond(response, template)
+    return _respond(response)
 
 
-def _respond(response, template: Template):
+def _respond(response):
     """Pages with a per-reader part may differ per cookie: no shared cache may keep them."""
-    if template.per_reader:
+    if g.get("per_reader_parts"):
         response.vary.add("Cookie")
         response.headers.setdefault("Cache-Control", "private, no-cache")
     return response

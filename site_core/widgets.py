@@ -97,11 +97,14 @@ class Widget:
         return f"widget:{self.name}:{key}"
 
     def forget(self, keys: Iterable[Hashable]) -> None:
-        """Drop the cached fragments of these cache keys (article ids by default), in every worker;
+        """Drop the cached fragments of these cache keys (article ids by default), in every worker
+        (those shared for ``varies`` seconds: in this process; other workers within those seconds);
         for a widget varying with the content, every cached page too (the content version moves)."""
         ids = [self._cache_id(key) for key in keys]
         if ids:
             cache.delete_many(*ids)
+            for key in ids:  # shared for some seconds: in this process
+                _recent().pop(key, None)
             if self.varies == CONTENT:
                 with write_transaction() as connection:
                     content_version.bump(connection)
@@ -146,23 +149,28 @@ def _render_cached(widget: Widget, page: Page) -> Markup:
 
 
 def _render_recent(widget: Widget, page: Page) -> Markup:
-    """A widget shared for ``varies`` seconds (or until its ``valid_until``), kept in this process."""
-    kept = current_app.extensions.setdefault("site_core.recent_fragments", {})
+    """A widget shared for ``varies`` seconds (or until its ``valid_until``), kept in this
+    process with its ``per_reader`` parts as holes, filled for each request."""
+    kept = _recent()
     key = widget.cache_id(page)
     now = clock.now()
     found = kept.get(key)
-    if found is not None and found[0] <= now < found[1]:
-        return found[2]
-    outer = g.pop("valid_until", None)
-    html = _render_isolated(widget, page)
-    until = min(g.pop("valid_until", None) or _FAR, now + timedelta(seconds=widget.varies))
-    if outer is not None:
-        g.valid_until = outer
-    if "data-widget-error" not in html:
-        if len(kept) >= RECENT_LIMIT:  # bounded: old moments are worth nothing
-            kept.clear()
-        kept[key] = (now, until, html)
-    return html
+    if found is None or not found[0] <= now < found[1]:
+        outer = g.pop("valid_until", None)
+        shared = holes.render_shared(lambda: _render_isolated(widget, page))
+        until = min(g.pop("valid_until", None) or _FAR, now + timedelta(seconds=widget.varies))
+        if outer is not None:
+            g.valid_until = outer
+        found = (now, until, shared)
+        if "data-widget-error" not in shared.parts[0]:
+            if len(kept) >= RECENT_LIMIT:  # bounded: old moments are worth nothing
+                kept.clear()
+            kept[key] = found
+    return Markup(found[2].fill())
+
+
+def _recent() -> dict:
+    return current_app.extensions.setdefault("site_core.recent_fragments", {})
 
 
 def _cache_call(page: Page, where: str, method, *args, **kwargs):
