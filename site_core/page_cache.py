@@ -13,7 +13,7 @@ at and until the next scheduled article's time (or a widget's
 ``Page.valid_until``), so edits are seen on the next request by every
 worker and host, and scheduled articles appear on time. Pages are kept in
 a least-recently-used store bounded in bytes (``PAGE_CACHE_BYTES``); a
-page whose render read the reader's session, or that is not a 200, is not
+page whose shared part drew a CSRF token, or that is not a 200, is not
 kept. ``PAGE_CACHE = false`` turns it off.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, request
 
 from . import clock, content_version
 from .db import db
@@ -133,11 +133,17 @@ def _keep(response):
         return response
     key, version, now = g.pop("page_key")
     template = Template.cut(response.get_data(as_text=True), holes)
-    if response.status_code == 200 and response.mimetype == "text/html" and not session.accessed:
+    if response.status_code == 200 and response.mimetype == "text/html" and not _read_a_token():
         until = min(filter(None, (next_scheduled(now), g.pop("valid_until", None))), default=None)
         store().put(key, Kept(template, g.get("article"), version, now, until))
     response.set_data(template.fill())
     return _respond(response)
+
+
+def _read_a_token() -> bool:
+    """Whether the shared part of the page drew a CSRF token (a theme's form outside any
+    ``per_reader`` part): such a page is never kept, it would hand one reader's token to all."""
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g
 
 
 def _respond(response):
