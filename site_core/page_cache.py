@@ -1,8 +1,11 @@
 """The page cache: reader pages kept in memory, their per-reader parts filled in per request.
 
 The home page, categories, tags and articles (``GET``) are rendered once per
-URL (with its query string and the site's address as the request sees it)
-and content version, with each part that is not the same for every reader
+address (the site's, as the request sees it, and the path), listing page
+(``?page=``, the first ``CACHED_PAGES`` only) and content version. Other
+query parameters are read by no reader page, so ``?fbclid=…`` links share
+the kept page instead of filling memory with copies. Each is kept with
+each part that is not the same for every reader
 left as a hole (:mod:`.holes`): widgets declaring ``varies="reader"`` (the
 default) or a number of seconds, and ``per_reader`` parts. Each request then
 costs the content version's read (the one every reader page makes), the
@@ -29,8 +32,10 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 
 from . import clock, content_version
+from .articles import CACHED_PAGES, Article
 from .db import db
 from .holes import Template
+from .routing import page_number
 
 KEY = "site_core.page_cache"
 PAGES = frozenset({"reader.index", "reader.category", "reader.tag", "reader.article"})
@@ -115,7 +120,10 @@ def _serve():
     """A kept page with its holes filled; else start keeping this one."""
     if request.method != "GET" or request.endpoint not in PAGES:
         return None
-    key = (request.url_root, request.full_path)
+    listing_page = request.args.get("page")
+    if listing_page is not None and (page_number(listing_page) or CACHED_PAGES + 1) > CACHED_PAGES:
+        return None  # deep listing pages (crawlers walk them all) are rendered each time
+    key = (request.url_root, request.path, listing_page)
     version, now = content_version.current(), clock.now()
     found = store().get(key, version, now)
     if found is not None:
@@ -156,8 +164,6 @@ def _respond(response):
 
 def next_scheduled(now: dt.datetime) -> dt.datetime | None:
     """When the next future-dated article becomes public (None: none is scheduled)."""
-    from .articles import Article
-
     def load():
         return now, db.session.scalar(sa.select(sa.func.min(Article.published_at)).where(
             Article.status == "published", Article.published_at > now))

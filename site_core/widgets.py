@@ -21,9 +21,9 @@ from typing import Any
 from flask import current_app, g, render_template, request
 from markupsafe import Markup, escape
 
-from . import clock, content_version, holes, plugins as plugin_registry
+from . import clock, holes, plugins as plugin_registry
 from .cache import cache
-from .db import db, write_transaction
+from .db import db
 
 READER, CONTENT = "reader", "content"
 RECENT_LIMIT = 1024  # fragments shared for some seconds, kept per process
@@ -98,16 +98,14 @@ class Widget:
 
     def forget(self, keys: Iterable[Hashable]) -> None:
         """Drop the cached fragments of these cache keys (article ids by default), in every worker
-        (those shared for ``varies`` seconds: in this process; other workers within those seconds);
-        for a widget varying with the content, every cached page too (the content version moves)."""
+        (those shared for ``varies`` seconds: in this process; other workers within those seconds).
+        A ``varies="content"`` widget's data changing moves the content version instead
+        (:func:`site_core.content_version.changed`)."""
         ids = [self._cache_id(key) for key in keys]
         if ids:
             cache.delete_many(*ids)
             for key in ids:  # shared for some seconds: in this process
                 _recent().pop(key, None)
-            if self.varies == CONTENT:
-                with write_transaction() as connection:
-                    content_version.bump(connection)
 
 
 def render_sidebar(article=None) -> Markup:

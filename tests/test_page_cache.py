@@ -17,6 +17,7 @@ from site_core import clock, page_cache
 from site_core.articles import Article, ArticleInput, notify_change, save_article
 from site_core.db import begin_write, db
 from site_core.holes import TOKEN
+from site_core.testing import form_token
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
@@ -212,3 +213,25 @@ def test_search_and_posts_are_not_kept(site_app, make_article):
     for _ in range(2):
         assert client.get("/tim-kiem?q=hội+nghị").status_code == 200
     assert page_cache.store(site_app).stats()["pages"] == 0
+
+
+def test_links_with_tracking_parameters_share_the_kept_page(site_app, make_article):
+    article = make_article(site_app, title="Tin chia sẻ")
+    client = site_app.test_client()
+    for n in range(5):
+        assert "Tin chia sẻ" in client.get(f"/bai-viet/{article.slug}?fbclid=IwAR{n}").get_data(as_text=True)
+    assert page_cache.store(site_app).stats()["pages"] == 1 and hits(site_app) == 4
+
+
+def test_a_theme_drawing_a_csrf_token_outside_a_per_reader_part_is_never_kept(site_app_factory, tmp_path,
+                                                                              make_article):
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "article.html").write_text('{% extends "base.html" %}{% block content %}'
+                                        '<form method="post"><input name="csrf_token" value="{{ csrf_token() }}">'
+                                        '</form>{% endblock %}', encoding="utf-8")
+    app = site_app_factory({"PLUGINS": {"enabled": []}, "THEME_FOLDER": str(theme)})
+    article = make_article(app)
+    tokens = {form_token(app.test_client().get(f"/bai-viet/{article.slug}").get_data(as_text=True))
+              for _ in range(3)}
+    assert len(tokens) == 3 and page_cache.store(app).stats()["pages"] == 0
