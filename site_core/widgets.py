@@ -62,10 +62,10 @@ class Widget:
     rendered for every request), ``"content"`` (every reader, until the
     content version moves or :meth:`Page.valid_until` passes) or a number of
     seconds (every reader, that long, per ``cache_key``). A per-reader part
-    inside a shared widget goes through :func:`site_core.holes.per_reader`.
+    inside a shared widget goes through ``site_core.api.per_reader``.
     ``cache_seconds`` > 0 caches the rendered fragment per ``cache_key(page)``
-    (default: the article's id) in the site's cache; :meth:`forget` drops cached fragments when
-    the data behind them changes.
+    (default: the article's id) in the site's cache; :meth:`forget` drops
+    cached fragments when the data behind them changes.
     """
 
     title: str
@@ -99,8 +99,8 @@ class Widget:
     def forget(self, keys: Iterable[Hashable]) -> None:
         """Drop the cached fragments of these cache keys (article ids by default), in every worker
         (those shared for ``varies`` seconds: in this process; other workers within those seconds).
-        A ``varies="content"`` widget's data changing moves the content version instead
-        (:func:`site_core.content_version.changed`)."""
+        When the data behind a ``varies="content"`` widget changes, ``site_core.api.content_changed``
+        moves the content version instead."""
         ids = [self._cache_id(key) for key in keys]
         if ids:
             cache.delete_many(*ids)
