@@ -76,10 +76,11 @@ def _template_helpers(app: Flask) -> None:
     """Template globals, and the theme folders before the code's templates (see :mod:`.theme`)."""
     from . import clock, sharing, theme
     from .formatting import format_number
+    from .holes import per_reader
     from .widgets import page_assets, render_sidebar
 
     app.jinja_env.globals.update(render_sidebar=render_sidebar, page_assets=page_assets,
-                                 posted_at=clock.posted_at)
+                                 posted_at=clock.posted_at, per_reader=per_reader)
     app.jinja_env.filters.update(local_time=clock.local, number=format_number)
     sharing.init_app(app)
     theme.init_app(app)

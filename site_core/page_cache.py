@@ -123,7 +123,7 @@ def _serve():
     listing_page = request.args.get("page")
     if listing_page is not None and (page_number(listing_page) or CACHED_PAGES + 1) > CACHED_PAGES:
         return None  # deep listing pages (crawlers walk them all) are rendered each time
-    key = (request.url_root, request.path, listing_page)
+    key = (request.scheme, request.host, request.script_root, request.path, listing_page)
     version, now = content_version.current(), clock.now()
     found = store().get(key, version, now)
     if found is not None:

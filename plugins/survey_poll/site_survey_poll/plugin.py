@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from site_core import clock
 from site_core.api import (MAX_ID, Cookie, DataKept, PrivacyNotice, Setting, Widget, cookie_name, hookimpl,
-                           per_reader)
+                           per_reader, shared)
 
 from . import cli, demo, polls, results as poll_results, views, voting
 
@@ -107,12 +107,17 @@ def widget_context(page):
         if polls.state(results, clock.now()) == polls.OPEN_STATE:
             return {"results": results, "shared": True}
         return {**views.reader_view(results, personal=False), "shared": False}
-    return {"results": results, "shared": False, "body": per_reader(reader_body, poll_id)}
+    form = shared(lambda: render_template("survey_poll/_form.html", results=results, message=None, chosen=[]))
+    return {"results": results, "shared": False, "body": per_reader(reader_body, poll_id, form)}
 
 
-def reader_body(poll_id: int) -> Markup | None:
-    """This reader's view of the poll: the vote form (with their CSRF token) or the results."""
+def reader_body(poll_id: int, form) -> Markup | None:
+    """This reader's view of the poll: the vote form (shared, with their own CSRF token)
+    if they may vote, else the results."""
     results = poll_results.load(poll_id)
     if results is None:
         return None
-    return Markup(render_template("survey_poll/_body.html", **views.reader_view(results)))
+    view = views.reader_view(results)
+    if view["vote_form"] and not view["message"]:
+        return Markup(form.fill())
+    return Markup(render_template("survey_poll/_body.html", **view))
