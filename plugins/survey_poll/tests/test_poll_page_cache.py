@@ -34,3 +34,21 @@ def test_another_readers_token_is_refused(site_app, poll, kit):
     kit.csrf_token(second, "/")
     response = kit.vote(second, poll, kit.option_ids(site_app, poll)[0], token=token)
     assert response.status_code == 400 and sum(kit.tallies(site_app, poll).values()) == 0
+
+
+def test_a_scheduled_poll_appears_and_leaves_exactly_on_time_on_kept_pages(site_app, make_poll):
+    import datetime as dt
+
+    from site_core import clock
+
+    now = dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.timezone.utc)
+    opens, closes = now + dt.timedelta(hours=1), now + dt.timedelta(hours=2)
+    clock.freeze(site_app, now)
+    make_poll(question="Câu hỏi hẹn giờ?", opens_at=opens, closes_at=closes)
+    client = site_app.test_client()
+    for instant, shown in ((now, False), (opens - dt.timedelta(seconds=1), False), (opens, True),
+                           (closes - dt.timedelta(seconds=1), True), (closes, False)):
+        clock.freeze(site_app, instant)
+        for _ in range(2):  # the second from memory
+            assert ("Câu hỏi hẹn giờ?" in client.get("/").get_data(as_text=True)) is shown, instant
+    assert page_cache.store(site_app).stats()["hits"] >= 5
