@@ -133,13 +133,31 @@ CACHED_PAGES = 3  # the first pages of each listing: where readers are
 
 
 @dataclass(frozen=True)
-class _Listed:
-    page: object  # Flask-SQLAlchemy's Pagination, its articles detached
+class UntilScheduled:
+    """A value read from the public articles at ``computed_at``: it holds until the content
+    changes (the cache's version) or the next scheduled article's time comes."""
+
+    value: object
     computed_at: dt.datetime
     valid_until: dt.datetime | None  # when the next scheduled article becomes public
 
     def valid_at(self, now: dt.datetime) -> bool:
         return self.computed_at <= now and (self.valid_until is None or now < self.valid_until)
+
+
+def until_scheduled(cache: content_version.ProcessCache, key: Hashable, compute: Callable[[], object],
+                    kinds: tuple = ()) -> UntilScheduled:
+    """``compute()`` from ``cache``, read again once a scheduled article (or a scheduled row of
+    the further ``kinds``, such as static pages) has become public since."""
+    now = clock.now()
+
+    def load() -> UntilScheduled:
+        value = compute()
+        scheduled = [db.session.scalar(sa.select(sa.func.min(kind.published_at)).where(
+            kind.status == "published", kind.published_at > now)) for kind in (Article, *kinds)]
+        return UntilScheduled(value, now, min(filter(None, scheduled), default=None))
+
+    return cache.get(key, load, still_valid=lambda cached: cached.valid_at(now))
 
 
 def public_page(key: Hashable, query: Callable[[], sa.Select], page: int, per_page: int):
@@ -155,18 +173,13 @@ def public_page(key: Hashable, query: Callable[[], sa.Select], page: int, per_pa
 
     if page > CACHED_PAGES:  # deep pages (crawlers walk them all) are read each time
         return read()
-    now = clock.now()
 
-    def load() -> _Listed:
+    def load():
         found = read()
         _detach(obj for article in found.items for obj in (article, article.category))  # not the tags
-        scheduled = db.session.scalar(sa.select(sa.func.min(Article.published_at)).where(
-            Article.status == "published", Article.published_at > now))
-        return _Listed(found, now, scheduled)
+        return found
 
-    listed = content_version.process_cache().get(("listing", key, page, per_page), load,
-                                                 still_valid=lambda cached: cached.valid_at(now))
-    return listed.page
+    return until_scheduled(content_version.process_cache(), ("listing", key, page, per_page), load).value
 
 
 def by_slug(model, slug: str):
@@ -187,14 +200,14 @@ def retired_target(model, slug: str):
 
 
 def menu_categories() -> list[dict]:
-    """Categories with published articles (name, slug), for the menu, from the content cache."""
-    return content_version.process_cache().get("menu", _load_menu)
+    """Categories with public articles (name, slug), for the menu, from the content cache."""
+    return until_scheduled(content_version.process_cache(), "menu", _load_menu).value
 
 
 def _load_menu() -> list[dict]:
     return [{"name": name, "slug": slug} for name, slug in
             db.session.execute(sa.select(Category.name, Category.slug).order_by(Category.name).where(
-                sa.exists().where(Article.category_id == Category.id, Article.status == "published")))]
+                sa.exists().where(Article.category_id == Category.id, public_articles().whereclause)))]
 
 
 def sanitiser() -> Sanitiser:

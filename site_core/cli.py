@@ -1,4 +1,4 @@
-"""``flask`` commands of the core: init-db, load-demo, import-articles, plugins.
+"""``flask`` commands of the core: init-db, load-demo, import-articles, search, plugins.
 
 Under the ``flask`` command a configuration error is one line on stderr and
 exit status 2 (the traceback only with ``flask --debug``). Only ``flask run``
@@ -17,6 +17,7 @@ from flask.cli import ScriptInfo, with_appcontext
 from flask.helpers import get_debug_flag
 
 from . import plugins as plugin_registry
+from . import search_index
 from .articles import Article, delete_article, notify_change
 from .config import ConfigError
 from .db import begin_write, db
@@ -116,6 +117,21 @@ def load_demo_command():
         click.echo(f"{plugin.name}: {summary or 'done'}")
 
 
+@click.group("search")
+def search_command():
+    """The search index."""
+
+
+@search_command.command("rebuild")
+@with_appcontext
+def search_rebuild_command():
+    """Fill the search index afresh from every article (after a restore or an import without it)."""
+    begin_write()
+    indexed = search_index.rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(f"Search index rebuilt: {indexed} articles.")
+
+
 @click.group("plugins", invoke_without_command=True)
 @click.pass_context
 @with_appcontext
@@ -181,5 +197,5 @@ def disable_command(name):
 
 def init_app(app: Flask) -> None:
     for command in (init_db_command, import_articles_command, delete_article_command,
-                    load_demo_command, plugins_command):
+                    load_demo_command, search_command, plugins_command):
         app.cli.add_command(command)

@@ -10,7 +10,9 @@
     ]
 
 A category or page item without a label shows the category's name or the
-page's title. A target that does not exist (yet) is left out of the menu.
+page's title. A target that does not exist (yet), a category without public
+articles included, is left out of the menu; the menu is drawn again when a
+scheduled article or page becomes public.
 """
 from __future__ import annotations
 
@@ -22,10 +24,10 @@ import sqlalchemy as sa
 from flask import current_app, request, url_for
 
 from . import content_version
-from .articles import Category, by_slug, menu_categories
+from .articles import menu_categories, until_scheduled
 from .config import ConfigError
 from .db import db
-from .pages import public_pages, public_static_page
+from .pages import StaticPage, public_pages, public_static_page
 
 log = logging.getLogger("site_core.menu")
 TARGETS = ("category", "page", "url")
@@ -80,7 +82,7 @@ def _safe_url(url: str) -> bool:
 def site_menu() -> list[MenuItem]:
     """The menu's items; an empty menu if the database is unreachable."""
     try:
-        return content_version.process_cache().get("site_menu", _build)
+        return until_scheduled(content_version.process_cache(), "site_menu", _build, (StaticPage,)).value
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         return []
@@ -100,8 +102,8 @@ def _resolve(item: dict) -> MenuItem | None:
     if "url" in item:
         return MenuItem(item["label"], item["url"])
     if "category" in item:
-        found = by_slug(Category, item["category"])
-        label, href = (found.name, url_for("reader.category", slug=found.slug)) if found else (None, None)
+        found = next((c for c in menu_categories() if c["slug"] == item["category"]), None)
+        label, href = (found["name"], url_for("reader.category", slug=found["slug"])) if found else (None, None)
     else:
         found = public_static_page(item["page"])
         label, href = (found.title, url_for("reader.static_page", slug=found.slug)) if found else (None, None)

@@ -28,12 +28,10 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 
 from . import clock, content_version
-from .articles import CACHED_PAGES, Article
-from .db import db
+from .articles import CACHED_PAGES, until_scheduled
 from .holes import Template
 from .routing import page_number
 
@@ -142,7 +140,7 @@ def _keep(response):
     key, version, now = g.pop("page_key")
     template = Template.cut(response.get_data(as_text=True), holes)
     if response.status_code == 200 and response.mimetype == "text/html" and not _read_a_token():
-        until = min(filter(None, (next_scheduled(now), g.pop("valid_until", None))), default=None)
+        until = min(filter(None, (next_scheduled(), g.pop("valid_until", None))), default=None)
         store().put(key, Kept(template, g.get("article"), version, now, until))
     response.set_data(template.fill())
     return _respond(response)
@@ -162,14 +160,10 @@ def _respond(response):
     return response
 
 
-def next_scheduled(now: dt.datetime) -> dt.datetime | None:
-    """When the next future-dated article becomes public (None: none is scheduled)."""
-    def load():
-        return now, db.session.scalar(sa.select(sa.func.min(Article.published_at)).where(
-            Article.status == "published", Article.published_at > now))
+def next_scheduled() -> dt.datetime | None:
+    """When the next scheduled article or static page becomes public (None: none is
+    scheduled); the menu on every page lists static pages."""
+    from .pages import StaticPage
 
-    def still_valid(found):
-        computed_at, until = found
-        return computed_at <= now and (until is None or now < until)
-
-    return content_version.process_cache().get("next_scheduled", load, still_valid)[1]
+    return until_scheduled(content_version.process_cache(), "page cache", lambda: None,
+                           (StaticPage,)).valid_until

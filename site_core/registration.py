@@ -13,6 +13,8 @@ if the set-up fails, and otherwise puts the same error boundary around it.
 """
 from __future__ import annotations
 
+import copy
+
 from collections.abc import Callable
 
 import click
@@ -35,8 +37,13 @@ class Registrations:
         self.commands: list[tuple[str, click.Command]] = []
         self.handlers: list[tuple[str, Callable, str | None]] = []  # (kind, function, name)
 
-    def add_command(self, command: click.Command, name: str | None = None) -> click.Command:
-        """Add a click command or group to ``flask`` (as ``name``, default its own name)."""
+    def add_command(self, command: click.Command, name: str | None = None, hidden: bool = False) -> click.Command:
+        """Add a click command or group to ``flask`` (as ``name``, default its own name).
+
+        ``hidden=True`` keeps it out of ``flask --help`` (an old name still accepted)."""
+        if hidden:
+            command = copy.copy(command)
+            command.hidden = True
         self.commands.append((name or command.name, command))
         return command
 

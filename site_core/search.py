@@ -2,32 +2,29 @@
 
 A query is folded into words the way the index is (:mod:`site_core.search_index`),
 so diacritics and tone placement never matter; every word must appear.
-Results are ranked (first the articles whose title has every word, then by
-the database's relevance score, then newest first), paginated, and each
-comes with a snippet of its text where the words are marked. Whatever the
-reader types is only ever a bound parameter made of plain words.
+Results are ranked in tiers (first the articles whose title has every word,
+then the others), newest first within each, paginated, and each comes with
+a snippet of its text where the words are marked (:mod:`site_core.marking`).
+A query reaches its first :data:`CAP` results; past them the count says
+"more than". Whatever the reader types is only ever a bound parameter made
+of plain words.
 """
 from __future__ import annotations
 
 import functools
-import itertools
-import re
-import unicodedata
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
-from markupsafe import Markup, escape
 
-from .articles import Article, public_articles
-from .content import fold, plain_text
+from . import clock, content_version
+from .articles import Article, public_articles, until_scheduled
 from .db import db
 from .search_index import terms
 
 MAX_LENGTH = 200  # characters of a query read (the form's maxlength)
 MAX_WORDS = 10  # of those, the first ten words are searched
-SNIPPET_LENGTH = 240
 
 
 @dataclass(frozen=True)
@@ -50,148 +47,143 @@ class Query:
         return cls(words)
 
 
+CAP = 1000  # results a query reaches; past them the count says "more than"
+FEW = 300  # a tier with at most this many hits is read from them, not along the listing
+
+
 def search(query: Query, page: int, per_page: int) -> "Found":
     """Page ``page`` of the public articles with every word of ``query``, best first (a ``Pagination``)."""
-    tiers = _postgresql_tiers if db.engine.dialect.name == "postgresql" else _sqlite_tiers
-    return Found(page, per_page, max_per_page=None, error_out=False, tiers=tiers(query.words))
+    return Found(page, per_page, max_per_page=None, error_out=False, index=INDEXES[db.engine.dialect.name],
+                 words=query.words)
 
 
 @dataclass(frozen=True)
-class Tier:
-    """Hits ranked together: ``ranked`` selects their ``id`` and ``score`` (lower is better);
-    ``so_far`` counts the public ones among these hits and the tiers before (cheaply)."""
+class Index:
+    """A database's index, read through its ``table``'s ``key`` (the article's id) with
+    conditions on its rows: the articles with every word in their ``title``, with ``every``
+    word anywhere, and the ``rest`` (every word, not all in the title); ``params`` turns
+    the words into the conditions' parameters."""
 
-    so_far: sa.Select
-    ranked: sa.Select
+    table: str
+    key: str
+    title: str
+    every: str
+    rest: str
+    params: Callable[[tuple[str, ...]], dict]
+    per_article: bool = False  # along the listing, test each article (else: a set of the hits first)
+
+
+def _sqlite_params(words) -> dict:
+    every = " ".join(f'"{word}"' for word in words)  # words are letters and digits: quoting is exact
+    return {"title": f"title : ({every})", "every": every, "rest": f"({every}) NOT title : ({every})"}
+
+
+_TSQUERY = "plainto_tsquery('simple'::regconfig, :words)"
+_TITLE = f"ts_filter(document, '{{a}}'::\"char\"[]) @@ {_TSQUERY}"  # the title's words: weight A, GIN-indexed
+INDEXES = {
+    "sqlite": Index("search_index", "rowid", *(f"search_index MATCH :{part}" for part in ("title", "every", "rest")),
+                    _sqlite_params),
+    "postgresql": Index("search_documents", "article_id", _TITLE, f"document @@ {_TSQUERY}",
+                        f"document @@ {_TSQUERY} AND NOT {_TITLE}", lambda words: {"words": " ".join(words)},
+                        # a subquery per article, which the planner cannot turn into a join: a prepared
+                        # statement's generic plan would read every hit to sort them
+                        per_article=True),
+}
+
+
+@dataclass(frozen=True)
+class Statements:
+    """An index's statements, built once: the title's and every word's hits counted up to
+    ``:limit``; the same among the ``:hidden`` ids; and each tier's public articles (title,
+    rest), newest first (``:now``, ``:limit``, ``:offset``), read two ways: from the tier's
+    hits when they are few (``few``), else along the articles' listing index (``many``)."""
+
+    counts: sa.TextClause
+    hidden: sa.TextClause
+    few: tuple[sa.Select, ...]
+    many: tuple[sa.Select, ...]
+
+    @classmethod
+    @functools.cache
+    def of(cls, index: Index) -> "Statements":
+        def hits(condition: str) -> str:
+            return f"SELECT {index.key} FROM {index.table} WHERE {condition}"
+
+        def both(count: str) -> sa.TextClause:
+            return sa.text("SELECT " + ", ".join(f"(SELECT count(*) FROM ({count.format(hits(condition))}) AS hits)"
+                                                 for condition in (index.title, index.every)))
+
+        def found(condition: str) -> sa.TextualSelect:
+            return sa.text(hits(condition)).columns(sa.column(index.key, sa.Integer))
+
+        def few(condition: str) -> sa.Select:  # the hits read first, whatever the planner guesses
+            first = found(condition).cte("hits").prefix_with("MATERIALIZED")
+            return _shown().join_from(Article, first, first.c[index.key] == Article.id)
+
+        def many(condition: str) -> sa.Select:
+            if index.per_article:
+                return _shown().where(sa.text(f"(SELECT {condition} FROM {index.table} "
+                                              f"WHERE {index.key} = {Article.__tablename__}.id)"))
+            return _shown().where(Article.id.in_(found(condition)))
+
+        tiers = (index.title, index.rest)
+        return cls(both("{} LIMIT :limit"),
+                   both(f"{{}} AND {index.key} IN :hidden").bindparams(sa.bindparam("hidden", expanding=True)),
+                   tuple(map(few, tiers)), tuple(map(many, tiers)))
 
 
 class Found(Pagination):
-    """Results in tiers, every tier before the next: only the hits of the tiers the page
-    reaches are ranked, and only the page's articles are loaded."""
+    """Results in tiers (the articles with every word in their title, then the others), each
+    newest first. Nothing is scored: the index finds each tier's articles and the articles'
+    listing index orders them; only the page's articles are read. At most :data:`CAP`
+    results are reached; ``more`` says there are more."""
 
     @functools.cached_property
     def _counts(self) -> list[int]:
-        so_far = [db.session.scalar(tier.so_far) for tier in self._query_args["tiers"]]
-        return [count - before for count, before in zip(so_far, [0, *so_far])]
+        """Each tier's public articles, up to one past :data:`CAP` in all."""
+        index, hidden = self._query_args["index"], hidden_ids()
+        statements, params = Statements.of(index), index.params(self._query_args["words"])
+        title, every = db.session.execute(statements.counts, {**params, "limit": CAP + 1 + len(hidden)}).one()
+        if hidden:
+            in_title, anywhere = db.session.execute(statements.hidden, {**params, "hidden": list(hidden)}).one()
+            title, every = title - in_title, every - anywhere
+        every = min(every, CAP + 1)
+        title = min(title, every)
+        return [title, every - title]
+
+    @property
+    def more(self) -> bool:
+        return sum(self._counts) > CAP
 
     def _query_count(self) -> int:
-        return sum(self._counts)
+        return min(sum(self._counts), CAP)
 
-    def _query_items(self) -> list[Article]:
-        ids, skip = [], self._query_offset
-        for tier, count in zip(self._query_args["tiers"], self._counts):
-            wanted = self.per_page - len(ids)
-            if wanted and skip < count:
-                hits = tier.ranked.cte("hits").prefix_with("MATERIALIZED", dialect="sqlite")
-                ids += db.session.scalars(_public(hits).add_columns(hits.c.score).order_by(
-                    hits.c.score, Article.published_at.desc(), Article.id.desc()).offset(skip).limit(wanted)).all()
+    def _query_items(self) -> list:
+        index = self._query_args["index"]
+        params = {**index.params(self._query_args["words"]), "now": clock.now()}
+        found, skip = [], self._query_offset
+        statements = Statements.of(index)
+        for few, many, count in zip(statements.few, statements.many, self._counts):
+            wanted = min(self.per_page - len(found), CAP - self._query_offset - len(found))
+            if wanted > 0 and skip < count:
+                found += db.session.execute(few if count <= FEW else many, {**params, "limit": wanted, "offset": skip}).all()
             skip = max(0, skip - count)
-        articles = {a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(ids)))}
-        return [articles[id_] for id_ in ids if id_ in articles]
-
-
-def _public(hits) -> sa.Select:
-    """The ids of the public articles among ``hits`` (a select of ids, or a CTE with an ``id``)."""
-    public = public_articles().with_only_columns(Article.id).order_by(None)
-    if isinstance(hits, sa.Select):  # counted without ranking: looked up by id, one by one
-        return public.where(Article.id.in_(hits))
-    return public.join(hits, hits.c.id == Article.id)
-
-
-def _sqlite_tiers(words) -> list[Tier]:
-    """The articles with every word in their title (few, cheap to rank), then the others;
-    FTS5 ranks with ``bm25``, the title weighing ten times the text."""
-    index = sa.table("search_index", sa.column("rowid"))
-    every = " ".join(f'"{word}"' for word in words)  # words are letters and digits: quoting is exact
-    in_title = f"title : ({every})"
-
-    def hits(match: str, *columns) -> sa.Select:
-        return sa.select(index.c.rowid.label("id"), *columns).select_from(index).where(
-            sa.text("search_index MATCH :match").bindparams(match=match))
-
-    def counted(match: str) -> sa.Select:
-        """The index's hits less the hidden (draft, scheduled) articles among them; "+ 0" has
-        SQLite read the hits once rather than look each hidden article up in the index."""
-        hidden = sa.select(Article.id).where(sa.not_(public_articles().whereclause))
-        count = hits(match).with_only_columns(sa.func.count())
-        return sa.select(count.scalar_subquery() - count.where((index.c.rowid + 0).in_(hidden)).scalar_subquery())
-
-    score = sa.func.bm25(sa.literal_column("search_index"), 10.0, 1.0).label("score")
-
-    return [Tier(counted(in_title), hits(in_title, score)),
-            Tier(counted(every), hits(f"({every}) NOT {in_title}", score))]
-
-
-def _postgresql_tiers(words) -> list[Tier]:
-    """The same two tiers from ``search_documents``: title hits come from the GIN index
-    on the title's words (``ts_filter`` keeps the words weighted A), ranked by ``ts_rank``."""
-    documents = sa.table("search_documents", sa.column("article_id"), sa.column("document"))
-    wanted = sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), " ".join(words))
-    in_title = sa.func.ts_filter(documents.c.document, sa.literal_column("'{a}'::\"char\"[]")).op("@@")(wanted)
-    every = documents.c.document.op("@@")(wanted)
-
-    def hits(*where, ranked: bool = False) -> sa.Select:
-        score = -sa.func.ts_rank(documents.c.document, wanted)
-        return sa.select(documents.c.article_id.label("id"), *[score.label("score")] * ranked).where(*where)
-
-    def counted(*where) -> sa.Select:
-        return _public(hits(*where)).with_only_columns(sa.func.count())
-
-    return [Tier(counted(in_title), hits(in_title, ranked=True)),
-            Tier(counted(every), hits(every, sa.not_(in_title), ranked=True))]
-
-
-def highlight(text: str, words, length: int | None = None) -> Markup:
-    """``text`` escaped, the query's words (whatever their diacritics) in ``<mark>``.
-
-    With ``length``, only a window of about that many characters around the
-    first match (or the start), with "…" where it was cut.
-    """
-    text = unicodedata.normalize("NFC", text)
-    pattern = _spelled(tuple(words)) if words else None
-    start, end = 0, len(text)
-    if length is not None and len(text) > length:
-        found = pattern and pattern.search(text)
-        first = found.start() if found else 0
-        start = max(0, text.rfind(" ", 0, max(0, first - length // 4)) + 1)
-        end = min(len(text), start + length)
-        end = text.rfind(" ", start, end) if end < len(text) and " " in text[start:end] else end
-    matches = pattern.finditer(text, start) if pattern else ()
-    spans = [m.span() for m in itertools.takewhile(lambda m: m.end() <= end, matches)]  # the window's only
-    parts, at = ["…" if start else ""], start
-    for left, right in spans:
-        if left >= at and right <= end:
-            parts += [escape(text[at:left]), Markup("<mark>"), escape(text[left:right]), Markup("</mark>")]
-            at = right
-    parts += [escape(text[at:end]), "…" if end < len(text) else ""]
-    return Markup("").join(parts)
-
-
-@functools.lru_cache(maxsize=256)
-def _spelled(words: tuple[str, ...]) -> re.Pattern:
-    """A pattern for ``words`` as they may be written: "dai" finds "Đại", "đái", "DAI"…"""
-    spellings = _spellings()
-    alternatives = ("".join(f"[{spellings[c]}]" if c in spellings else re.escape(c) for c in word)
-                    for word in words)
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])", re.IGNORECASE)
+        return found
 
 
 @functools.cache
-def _spellings() -> dict[str, str]:
-    """Each folded Latin letter and the letters that fold to it: "d" -> "DdĎďĐđ"."""
-    found = defaultdict(list)
-    for code in (*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
-        folded = fold(chr(code))
-        if len(folded) == 1 and folded.isascii() and folded.isalpha():
-            found[folded].append(chr(code))
-    return {letter: re.escape("".join(chars)) for letter, chars in found.items()}
+def _shown() -> sa.Select:
+    """What a result shows of the public articles, newest first (``:now``, ``:limit``, ``:offset``)."""
+    return (sa.select(Article.id, Article.slug, Article.title, Article.summary, Article.body_html,
+                      Article.published_at)
+            .where(Article.status == "published", Article.published_at <= sa.bindparam("now"))
+            .order_by(Article.published_at.desc(), Article.id.desc())
+            .limit(sa.bindparam("limit")).offset(sa.bindparam("offset")))
 
 
-def snippet(article: Article, words) -> Markup:
-    """A short passage of ``article`` with the query's words marked: from its summary if
-    they are there (parsing no HTML), else from its body."""
-    summary = highlight(article.summary, words, SNIPPET_LENGTH)
-    if "<mark>" in summary:
-        return summary
-    body = highlight(plain_text(article.body_html), words, SNIPPET_LENGTH)
-    return body if "<mark>" in body else summary
+def hidden_ids() -> frozenset[int]:
+    """The articles in the index that are not public (drafts, scheduled), from the content cache."""
+    def read():
+        return frozenset(db.session.scalars(sa.select(Article.id).where(sa.not_(public_articles().whereclause))))
+
+    return until_scheduled(content_version.process_cache(), "search hidden", read).value

@@ -16,7 +16,7 @@ import re
 
 import sqlalchemy as sa
 
-from .content import fold
+from .content import fold, plain_text
 from .db import db
 
 _WORD = re.compile(r"[^\W_]+")
@@ -37,7 +37,7 @@ TABLES = {
                    "USING gin (ts_filter(document, '{a}'::\"char\"[]))"),
     "sqlite": ("CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5(title, body)",),
 }
-DROP = {"postgresql": "DROP TABLE IF EXISTS search_documents", "sqlite": "DROP TABLE IF EXISTS search_index"}
+NAMES = {"postgresql": "search_documents", "sqlite": "search_index"}
 STATEMENTS = {
     "postgresql": {
         "index": "INSERT INTO search_documents (article_id, document) VALUES (:id, "
@@ -59,7 +59,20 @@ def create(connection) -> None:
 
 
 def drop(connection) -> None:
-    connection.exec_driver_sql(DROP[connection.dialect.name])
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {NAMES[connection.dialect.name]}")
+
+
+def rebuild(connection, batch: int = 1000) -> int:
+    """Create the index if absent and fill it afresh from every article (drafts too);
+    returns how many were indexed. For a site restored or imported without it."""
+    create(connection)
+    connection.exec_driver_sql(f"DELETE FROM {NAMES[connection.dialect.name]}")
+    indexed = 0
+    for rows in connection.execute(sa.text("SELECT id, title, summary, body_html FROM articles ORDER BY id"),
+                                   execution_options={"yield_per": batch}).partitions():
+        index_many(connection, ((a.id, a.title, f"{a.summary} {plain_text(a.body_html)}") for a in rows))
+        indexed += len(rows)
+    return indexed
 
 
 def index(connection, article_id: int, title: str, text: str) -> None:

@@ -19,8 +19,7 @@ from xml.sax.saxutils import escape
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 
-from . import clock
-from .articles import Article, Category, public_articles
+from .articles import Article, Category, Tag, article_tags, public_articles, until_scheduled
 from .pages import StaticPage, public_pages
 from .content_version import ProcessCache
 from .db import db
@@ -50,15 +49,24 @@ def _articles() -> Iterable[Entry]:
     return _dated("reader.article", public_articles(), Article)
 
 
-def _categories() -> Iterable[Entry]:
-    """Categories with at least one public article, changed when their newest article did."""
-    path = path_for("reader.category")
-    rows = db.session.execute(
-        sa.select(Category.slug, sa.func.max(Article.published_at), sa.func.max(Article.updated_at))
-        .join(Article, Article.category_id == Category.id).where(public_articles().whereclause)
-        .group_by(Category.id, Category.slug).order_by(Category.slug))
+def _grouped(endpoint: str, model, articles: Callable[[sa.Select], sa.Select]) -> Iterable[Entry]:
+    """Categories or tags with at least one public article (``articles`` joins them), changed
+    when their newest article did."""
+    path = path_for(endpoint)
+    rows = db.session.execute(articles(
+        sa.select(model.slug, sa.func.max(Article.published_at), sa.func.max(Article.updated_at)))
+        .where(public_articles().whereclause).group_by(model.id, model.slug).order_by(model.slug))
     for slug, published, updated in rows:
         yield path(slug), max(published, updated)
+
+
+def _categories() -> Iterable[Entry]:
+    return _grouped("reader.category", Category, lambda q: q.join(Article, Article.category_id == Category.id))
+
+
+def _tags() -> Iterable[Entry]:
+    return _grouped("reader.tag", Tag, lambda q: q.join(article_tags, article_tags.c.tag_id == Tag.id).join(
+        Article, Article.id == article_tags.c.article_id))
 
 
 def _pages() -> Iterable[Entry]:
@@ -72,32 +80,18 @@ def _home() -> Iterable[Entry]:
         yield url_for("reader.index"), max(newest)
 
 
-SOURCES: list[Callable[[], Iterable[Entry]]] = [_home, _articles, _categories, _pages]
+SOURCES: list[Callable[[], Iterable[Entry]]] = [_home, _articles, _categories, _tags, _pages]
 
 
-@dataclass(frozen=True)
-class _Listed:
-    entries: list[Entry]
-    computed_at: dt.datetime
-    valid_until: dt.datetime | None  # when the next scheduled article becomes public
-
-    def valid_at(self, now: dt.datetime) -> bool:
-        return self.computed_at <= now and (self.valid_until is None or now < self.valid_until)
-
-
-def _list(now: dt.datetime) -> _Listed:
-    entries = [entry for source in SOURCES for entry in source()]
-    scheduled = db.session.scalar(sa.select(sa.func.min(Article.published_at)).where(
-        Article.status == "published", Article.published_at > now))
-    return _Listed(entries, now, scheduled)
+def _list() -> list[Entry]:
+    return [entry for source in SOURCES for entry in source()]
 
 
 def documents() -> list[Document]:
     """``[/sitemap.xml, /sitemap-1.xml, ...]`` for this request's host: one urlset, or an index and its parts."""
     cache: ProcessCache = current_app.extensions["site_core.sitemap_cache"]
-    now = clock.now()
-    listed = cache.get("entries", lambda: _list(now), still_valid=lambda cached: cached.valid_at(now))
-    return cache.get(("documents", request.host_url, listed.computed_at), lambda: _render(listed.entries))
+    listed = until_scheduled(cache, "entries", _list, (StaticPage,))
+    return cache.get(("documents", request.host_url, listed.computed_at), lambda: _render(listed.value))
 
 
 def _render(entries: list[Entry]) -> list[Document]:

@@ -34,7 +34,8 @@ Fixtures:
 Helpers for reading pages by the markup the site promises (``data-*``):
 ``page_numbers(html, "data-period", "data-count")`` -> ``{"today": 3, …}``
 (also ``data-option``/``data-votes``), ``form_token(html)``, the CSRF
-token of the first form, and ``free_port()``, a free loopback port.
+token of the first form, ``free_port()``, a free loopback port, and
+``stop_process(process)``, which stops a server the test started.
 
 The database is SQLite in a temporary folder unless ``--site-database-url``
 (or the ``SITE_TEST_DATABASE_URL`` environment variable) names a PostgreSQL
@@ -52,7 +53,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
+import subprocess
 import uuid
 from collections.abc import Mapping
 from html.parser import HTMLParser
@@ -105,6 +108,17 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Stop a server started with ``subprocess``: SIGTERM (it shuts down cleanly), SIGKILL after ``timeout`` s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def pytest_addoption(parser):

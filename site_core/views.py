@@ -10,9 +10,10 @@ from . import plugins
 from .articles import (Article, Category, Tag, by_slug, public_article, public_articles,
                        public_page, retired_target)
 from .db import db
+from .marking import highlight, snippet
 from .pages import public_static_page
 from .routing import page_number
-from .search import Query, highlight, search, snippet
+from .search import Query, search
 from .widgets import publish_internals
 
 reader = Blueprint("reader", __name__)

@@ -88,7 +88,17 @@ def test_help_lists_every_command_plugins_included_without_a_secret(instance, si
     result = flask(instance, "--help")
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     listed = {line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()}
-    assert set(app.cli.commands) | {"routes", "run", "shell"} <= listed
+    shown = {name for name, command in app.cli.commands.items() if not command.hidden}
+    assert shown | {"routes", "run", "shell"} <= listed
+
+
+def test_help_lists_each_plugin_group_once_and_old_names_still_work(instance, site_app_factory):
+    app = site_app_factory({"PLUGINS": {}})
+    listed = flask(instance, "--help").stdout.split("Commands:")[1]
+    for new, old in [("visit_counter", "counter"), ("survey_poll", "poll"), ("related_news", "related")]:
+        if new in app.cli.commands:
+            assert f"  {new} " in listed and f"  {old} " not in listed
+            assert flask(instance, old, "--help").returncode == 0
 
 
 @pytest.mark.parametrize("command", [["plugins"], ["routes"], ["init-db"]])

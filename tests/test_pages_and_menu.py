@@ -6,13 +6,14 @@ articles are listed, nor to plugins that read articles. The menu comes from
 ``MENU`` (validated at start-up) or, by default, lists the home page, the
 categories and the pages; the current item is marked for screen readers.
 """
+import datetime as dt
 import json
 import re
 
 import pytest
 import sqlalchemy as sa
 
-from site_core import create_app
+from site_core import clock, create_app
 from site_core.articles import Article
 from site_core.config import ConfigError
 from site_core.db import db
@@ -167,3 +168,23 @@ def test_the_demo_shows_its_about_page_in_the_menu(site_app):
     home = client.get("/").get_data(as_text=True)
     assert ("Giới thiệu", "/trang/gioi-thieu", False) in menu(home)
     assert "Trường Chính trị tỉnh Thanh Hóa là đơn vị" in client.get("/trang/gioi-thieu").get_data(as_text=True)
+
+
+SCHEDULED = [{"kind": "page", "title": "Lịch thi", "slug": "lich-thi", "published_at": "2100-01-01T08:00:00+07:00"},
+             {"title": "Thông báo tuyển sinh", "category": "Tuyển sinh", "published_at": "2100-01-01T08:00:00+07:00"}]
+
+
+@pytest.mark.parametrize("configured", [True, False])
+def test_scheduled_pages_and_categories_enter_the_menu_when_their_time_comes(site_app_factory, tmp_path, configured):
+    config = {"PLUGINS": {"enabled": []}}
+    if configured:
+        config["MENU"] = [{"page": "lich-thi"}, {"label": "Tuyển sinh", "category": "tuyen-sinh"},
+                          {"label": "Trang chủ", "url": "/"}]
+    app = site_app_factory(config)
+    import_records(app, tmp_path, *SCHEDULED)
+    client = app.test_client()
+    assert menu(client.get("/").get_data(as_text=True)) == [("Trang chủ", "/", True)]
+    clock.freeze(app, dt.datetime(2100, 1, 1, 1, 0, tzinfo=dt.timezone.utc))  # 08:00 in Hà Nội
+    now_public = [("Lịch thi", "/trang/lich-thi", False), ("Tuyển sinh", "/chuyen-muc/tuyen-sinh", False)]
+    assert menu(client.get("/").get_data(as_text=True)) == (
+        [*now_public, ("Trang chủ", "/", True)] if configured else [("Trang chủ", "/", True), *now_public[::-1]])

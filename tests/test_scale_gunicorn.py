@@ -15,7 +15,6 @@ import json
 import os
 import re
 import runpy
-import signal
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from site_core.testing import form_token, page_numbers
+from site_core.testing import form_token, page_numbers, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_VIEWS = 2000
@@ -83,13 +82,7 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
         self.handle.close()
 
 

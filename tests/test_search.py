@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from site_core import clock
+from site_core import clock, search, search_index
 from site_core.articles import Article, ArticleInput, delete_article, save_article
 from site_core.cli import init_db
 from site_core.db import begin_write, db
@@ -181,3 +181,59 @@ def test_upgrading_indexes_the_articles_already_there(old_site):
     with app.app_context():
         init_db()
     assert results(app.test_client(), "dai hoi chi bo") == ["Đại hội chi bộ Khoa Lý luận"]
+
+
+@pytest.mark.parametrize("site_config", [{"PLUGINS": {"enabled": []}, "PER_PAGE": 3}])
+def test_past_the_results_a_query_reaches_the_count_says_more(site_app, make_article, monkeypatch):
+    monkeypatch.setattr(search, "CAP", 5)  # 1,000 on a site
+    for n in range(8):
+        make_article(site_app, title=f"Hội nghị số {n}", published_at=at(n + 1))
+    make_article(site_app, title="Hội nghị chưa đăng", status="draft")
+    client = site_app.test_client()
+    first = client.get("/tim-kiem?q=hoi+nghi").get_data(as_text=True)
+    assert "Hơn 5 bài viết có «hoi nghi»" in first
+    assert results(client, "hoi nghi") + results(client, "hoi nghi", page=2) == [
+        f"Hội nghị số {n}" for n in (7, 6, 5, 4, 3)]
+    assert 'rel="next"' not in client.get("/tim-kiem?q=hoi+nghi&page=2").get_data(as_text=True)
+    make_article(site_app, title="Hội nghị năm nay", published_at=at(20))
+    assert "1 bài viết có «hoi nghi nay»" in client.get("/tim-kiem?q=hoi+nghi+nay").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("site_config", [{"PLUGINS": {"enabled": []}, "PER_PAGE": 4}])
+def test_a_tier_gives_the_same_pages_read_from_its_hits_or_along_the_listing(site_app, make_article, monkeypatch):
+    for n in range(6):
+        make_article(site_app, title=f"Hội nghị số {n}", published_at=at(2 * n + 1))
+        make_article(site_app, title=f"Tin tuần {n}", body="<p>Đã họp hội nghị.</p>", published_at=at(2 * n + 2))
+        make_article(site_app, title=f"Tin khác {n}", published_at=at(2 * n + 2))
+    make_article(site_app, title="Tin nháp", body="<p>Hội nghị sắp họp.</p>", status="draft")
+    client = site_app.test_client()
+
+    def pages():
+        return [results(client, "hoi nghi", page=page) for page in (1, 2, 3, 4)]
+
+    monkeypatch.setattr(search, "FEW", 1000)
+    from_hits = pages()
+    monkeypatch.setattr(search, "FEW", 0)
+    assert pages() == from_hits
+    assert sum(from_hits, []) == [f"Hội nghị số {n}" for n in range(5, -1, -1)] + \
+        [f"Tin tuần {n}" for n in range(5, -1, -1)]
+
+
+def test_the_index_can_be_rebuilt_after_a_restore_left_it_empty_or_missing(site_app, make_article):
+    make_article(site_app, title="Đại hội chi bộ Khoa Lý luận")
+    make_article(site_app, title="Hội thảo khoa học", status="draft")
+    client = site_app.test_client()
+    for lose in ("DELETE FROM {}", "DROP TABLE {}"):
+        with site_app.app_context():
+            begin_write()
+            table = search_index.NAMES[db.engine.dialect.name]
+            db.session.connection().exec_driver_sql(lose.format(table))
+            db.session.commit()
+        if lose.startswith("DELETE"):
+            assert results(client, "dai hoi") == []
+        result = site_app.test_cli_runner().invoke(args=["search", "rebuild"])
+        assert result.exit_code == 0 and "Search index rebuilt: 2 articles." in result.output
+        assert results(client, "dai hoi") == ["Đại hội chi bộ Khoa Lý luận"]
+        edit(site_app, "hoi-thao-khoa-hoc", status="published")  # the draft was indexed too
+        assert results(client, "hoi thao") == ["Hội thảo khoa học"]
+        edit(site_app, "hoi-thao-khoa-hoc", status="draft")

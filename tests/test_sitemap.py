@@ -36,10 +36,11 @@ def urls(client, url="/sitemap.xml", **kwargs) -> dict[str, dt.datetime]:
 @pytest.fixture
 def site(site_app, make_article):
     clock.freeze(site_app, at(10))
-    make_article(site_app, title="Tin đào tạo", published_at=at(1), category="Đào tạo")
-    make_article(site_app, title="Tin Đảng", published_at=at(3), category="Công tác Đảng")
-    make_article(site_app, title="Bài nháp", status="draft", published_at=at(2), category="Chỉ có nháp")
-    make_article(site_app, title="Bài hẹn giờ", published_at=at(12), category="Hẹn giờ")
+    make_article(site_app, title="Tin đào tạo", published_at=at(1), category="Đào tạo", tags=["Học viên"])
+    make_article(site_app, title="Tin Đảng", published_at=at(3), category="Công tác Đảng", tags=["Học viên"])
+    make_article(site_app, title="Bài nháp", status="draft", published_at=at(2), category="Chỉ có nháp",
+                 tags=["Nháp"])
+    make_article(site_app, title="Bài hẹn giờ", published_at=at(12), category="Hẹn giờ", tags=["Hẹn"])
     return site_app
 
 
@@ -48,7 +49,7 @@ def test_the_sitemap_lists_every_public_page_with_its_last_change(site):
     found = urls(client)
     assert set(found) == {"http://localhost/", "http://localhost/bai-viet/tin-dao-tao",
                           "http://localhost/bai-viet/tin-dang", "http://localhost/chuyen-muc/dao-tao",
-                          "http://localhost/chuyen-muc/cong-tac-dang"}
+                          "http://localhost/chuyen-muc/cong-tac-dang", "http://localhost/the/hoc-vien"}
     assert found["http://localhost/bai-viet/tin-dang"] == at(10)  # saved at day 10, dated day 3
     assert found["http://localhost/"] == at(10)
     for loc in found:
@@ -61,7 +62,7 @@ def test_a_scheduled_article_enters_the_sitemap_when_its_time_comes(site):
     clock.freeze(site, at(12, 10))
     found = urls(client)
     assert found["http://localhost/bai-viet/bai-hen-gio"] == at(12)  # published after it was saved
-    assert "http://localhost/chuyen-muc/hen-gio" in found
+    assert "http://localhost/chuyen-muc/hen-gio" in found and "http://localhost/the/hen" in found
 
 
 def test_the_sitemap_changes_with_the_content_and_is_not_rebuilt_otherwise(site, make_article, tmp_path):
@@ -134,3 +135,13 @@ def test_static_pages_are_in_the_sitemap_but_not_drafts_of_them(site, tmp_path):
     found = urls(site.test_client())
     assert found["http://localhost/trang/gioi-thieu"] == at(10)  # imported (saved) on day 10
     assert not [loc for loc in found if "lien-he" in loc]
+
+
+def test_a_scheduled_static_page_enters_the_sitemap_when_its_time_comes(site, tmp_path):
+    (tmp_path / "p.jsonl").write_text(json.dumps(
+        {"kind": "page", "title": "Lịch thi", "published_at": at(11).isoformat()}) + "\n", encoding="utf-8")
+    site.test_cli_runner().invoke(args=["import-articles", str(tmp_path / "p.jsonl")])
+    client = site.test_client()
+    assert "http://localhost/trang/lich-thi" not in urls(client)
+    clock.freeze(site, at(11, 10))
+    assert "http://localhost/trang/lich-thi" in urls(client)

@@ -51,7 +51,7 @@ def site_setup(plugin):
             raise ValueError(f"exclude_categories must be a list of category names, got {name!r}")
     group = make_group(plugin)
     plugin.add_command(group, plugin.name)
-    plugin.add_command(group)  # `flask related`, kept through 1.x
+    plugin.add_command(group, hidden=True)  # `flask related`, kept through 1.x
 
 
 @hookimpl

@@ -37,7 +37,7 @@ def site_setup(plugin):
 
     views.register(plugin.blueprint)
     plugin.add_command(cli.poll, plugin.name)
-    plugin.add_command(cli.poll)  # `flask poll`, kept through 1.x
+    plugin.add_command(cli.poll, hidden=True)  # `flask poll`, kept through 1.x
 
 
 @hookimpl

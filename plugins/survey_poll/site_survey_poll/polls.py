@@ -132,6 +132,9 @@ class PollSpec:
         return PollSpec(question, options, self.max_choices, self.opens_at, self.closes_at)
 
 
+BIDI_FORMATTING = {"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
+
+
 def _clean_text(value, what: str, limit: int) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{what} must be text")
@@ -142,6 +145,10 @@ def _clean_text(value, what: str, limit: int) -> str:
         raise ValueError(f"{what} is longer than {limit} characters")
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
         raise ValueError(f"{what} contains control characters")
+    reordering = next((ch for ch in text if unicodedata.bidirectional(ch) in BIDI_FORMATTING), None)
+    if reordering:  # U+202E and its kin would reorder the text shown around them
+        raise ValueError(f"{what} contains U+{ord(reordering):04X} ({unicodedata.name(reordering)}), "
+                         "a bidi formatting character; remove it")
     return text
 
 

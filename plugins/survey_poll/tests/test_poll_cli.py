@@ -63,6 +63,8 @@ BAD_POLLS = [
     (["Câu hỏi?", "Có", "Không", "--opens", "ngày mai"], "not a date"),
     (["Câu hỏi?", "Có", "Không", "--opens", "2025-09-10", "--closes", "2025-09-01"], "after the opening"),
     (["Câu hỏi?", "Có", "Kh\x00ông"], "control characters"),
+    (["Câu hỏi?", "Có", "\u202egnôhK"], "U+202E"),
+    (["Ai \u2066thắng\u2069?", "Có", "Không"], "bidi formatting"),
     (["x" * 501, "Có", "Không"], "longer than 500"),
 ]
 

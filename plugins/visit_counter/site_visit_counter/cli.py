@@ -132,4 +132,4 @@ def cleanup_command():
 
 def register(plugin) -> None:
     plugin.add_command(counter_command, plugin.name)
-    plugin.add_command(counter_command)  # `flask counter`, kept through 1.x
+    plugin.add_command(counter_command, hidden=True)  # `flask counter`, kept through 1.x

@@ -9,10 +9,8 @@ with a GIN-indexed ``tsvector``. Neither is a model (they differ by
 database); ``site_core.search_index`` keeps them current.
 """
 from alembic import op
-import sqlalchemy as sa
 
 from site_core import search_index
-from site_core.content import plain_text
 
 revision = "site_core_0005_search"
 down_revision = "site_core_0004_pages_tags"
@@ -21,10 +19,7 @@ depends_on = None
 
 
 def upgrade():
-    connection = op.get_bind()
-    search_index.create(connection)
-    articles = connection.execute(sa.text("SELECT id, title, summary, body_html FROM articles")).all()
-    search_index.index_many(connection, ((a.id, a.title, f"{a.summary} {plain_text(a.body_html)}") for a in articles))
+    search_index.rebuild(op.get_bind())
 
 
 def downgrade():

@@ -1,0 +1,54 @@
+"""The load benchmark's arithmetic (``bench/load_wrk.py``): wrk's figures read, rounds compared fairly."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location("load_wrk", Path(__file__).parents[1] / "bench" / "load_wrk.py")
+load_wrk = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(load_wrk)
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8000/
+  2 threads and 32 connections
+  Latency Distribution
+     50%   39.40ms
+  6290 requests in 10.00s, 180.21MB read
+{"requests": 6290, "seconds": 10.004, "p50_ms": 39.40, "p99_ms": 356.70, "max_ms": 512.00, "socket_errors": 0, "non_2xx": 0}
+"""
+
+
+def test_the_figures_come_from_the_readers_scripts_line_with_requests_per_second():
+    figures = load_wrk.parse(WRK_OUTPUT)
+    assert figures["requests"] == 6290 and figures["p99_ms"] == 356.7
+    assert figures["rps"] == pytest.approx(628.7, abs=0.1)
+
+
+def test_wrk_output_without_figures_is_an_error_that_shows_it():
+    with pytest.raises(ValueError, match="Running 10s test"):
+        load_wrk.parse("Running 10s test @ http://127.0.0.1:8000/\nunable to connect\n")
+
+
+def result(rps, p99, cpu=1.0):
+    return {"rps": rps, "p50_ms": p99 / 2, "p99_ms": p99, "cpu_ms": cpu, "socket_errors": 0, "non_2xx": 0}
+
+
+def test_each_site_round_is_compared_with_the_bare_round_beside_it():
+    site = [result(400, 100), result(500, 90)]
+    bare = [result(1600, 25), result(2000, 60)]
+    figures = load_wrk.compare(site, bare)
+    assert figures["ratio"] == "0.25"  # 400/1600 and 500/2000, not 400/2000
+    assert figures["p99_ratio"] == "1.5–4.0"
+    assert figures["rps"] == "400–500" and figures["bare_rps"] == "1,600–2,000"
+
+
+def test_rounds_must_pair_up():
+    with pytest.raises(ValueError):
+        load_wrk.compare([result(400, 100)], [result(1600, 25), result(2000, 60)])
+
+
+def test_the_table_has_a_line_per_page_mix_and_database_under_its_header():
+    row = {"page": "home", "mix": "new", "database": "postgresql",
+           "figures": load_wrk.compare([result(700, 30, 2.5)], [result(1000, 20, 1.0)])}
+    header, rule, line = load_wrk.markdown([row]).splitlines()
+    assert header.count("|") == rule.count("|") == line.count("|")
+    assert line.startswith("| home | new | PostgreSQL | **0.70** | 1.5× | 2.50 ms (1.00) | 700 (1,000) |")
