@@ -33,8 +33,8 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 
 def _build(config: Mapping | None, secret_required: bool) -> Flask:
-    from . import (cli, config as site_config, feeds, menu, migrations, operations, plugins, privacy, routing,
-                   security, sitemap, views)
+    from . import (cli, config as site_config, feeds, menu, migrations, operations, page_cache, plugins, privacy,
+                   routing, security, sitemap, views)
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
     from .content import Sanitiser
@@ -67,6 +67,7 @@ def _build(config: Mapping | None, secret_required: bool) -> Flask:
     _template_helpers(app)
     app.jinja_env.globals["site_menu"] = menu.site_menu
     plugins.init_app(app)
+    page_cache.init_app(app)
     _page_view_hook(app)
     return app
 
@@ -75,10 +76,11 @@ def _template_helpers(app: Flask) -> None:
     """Template globals, and the theme folders before the code's templates (see :mod:`.theme`)."""
     from . import clock, sharing, theme
     from .formatting import format_number
+    from .holes import per_reader
     from .widgets import page_assets, render_sidebar
 
     app.jinja_env.globals.update(render_sidebar=render_sidebar, page_assets=page_assets,
-                                 posted_at=clock.posted_at)
+                                 posted_at=clock.posted_at, per_reader=per_reader)
     app.jinja_env.filters.update(local_time=clock.local, number=format_number)
     sharing.init_app(app)
     theme.init_app(app)

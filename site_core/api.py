@@ -12,7 +12,9 @@ from flask import current_app
 from . import clock, csrf, hookimpl, reading
 from .cache import PluginCache
 from .db import UTCDateTime, db, increment, insert_once, write_transaction
+from .content_version import changed as content_changed
 from .formatting import format_number
+from .holes import per_reader, render_shared as shared
 from .plugins import API_VERSION, Plugin, get as _registry
 from .privacy import Cookie, DataKept, PrivacyNotice
 from .readers import cookie_name, hash_address, read_cookie, secure_cookies, serializer, set_cookie, signer
@@ -43,8 +45,8 @@ def plugin_cache(module_name: str) -> PluginCache:
 
 
 __all__ = [
-    "API_VERSION", "MAX_ID", "Cookie", "DataKept", "Page", "PrivacyNotice", "Plugin", "Setting", "UTCDateTime", "Widget", "clock", "cookie_name", "csrf",
+    "API_VERSION", "MAX_ID", "Cookie", "DataKept", "Page", "PrivacyNotice", "Plugin", "Setting", "UTCDateTime", "Widget", "clock", "content_changed", "cookie_name", "csrf",
     "db", "error_page", "format_number", "hash_address", "hookimpl", "increment", "insert_once",
-    "is_page_view", "is_prefetch", "page_number", "plugin_cache", "plugin_of", "read_cookie", "reading", "secure_cookies",
-    "serializer", "set_cookie", "signer", "write_transaction",
+    "is_page_view", "is_prefetch", "page_number", "per_reader", "plugin_cache", "plugin_of", "read_cookie", "reading", "secure_cookies",
+    "serializer", "set_cookie", "shared", "signer", "write_transaction",
 ]

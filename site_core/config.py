@@ -113,6 +113,8 @@ class Schema(BaseModel):
     SITEMAP_MAX_URLS: int = Field(50_000, ge=1, le=50_000,
                                   description="a whole number from 1 to 50000 (the sitemaps.org limit)")
     PRIVACY_CONTACT: str = Field("", description="text: whom readers contact about their data")
+    PAGE_CACHE: bool = Field(True, description="true or false")
+    PAGE_CACHE_BYTES: int = Field(64 * 1024 * 1024, ge=0, description="bytes per worker, a whole number")
 
     # Flask's and its extensions' keys the site relies on (their defaults are Flask's).
     SECRET_KEY: str | bytes | None = Field(None, description="at least 32 random bytes")
@@ -153,7 +155,8 @@ CORE_KEYS = ("SITE_NAME", "SITE_DESCRIPTION", "SITE_TIMEZONE", "SITE_LOCALE", "S
              "PLUGINS_INTROSPECTION", "TRUSTED_PROXY_COUNT", "TRUSTED_HOSTS", "IMAGE_HOSTS",
              "MAX_CONTENT_LENGTH", "MAX_FORM_PARTS", "CACHE_TYPE", "CACHE_DEFAULT_TIMEOUT",
              "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "WTF_CSRF_TIME_LIMIT",
-             "THEME_FOLDER", "FAVICON", "FEED_SIZE", "SITEMAP_MAX_URLS", "PRIVACY_CONTACT")
+             "THEME_FOLDER", "FAVICON", "FEED_SIZE", "SITEMAP_MAX_URLS", "PRIVACY_CONTACT", "PAGE_CACHE",
+             "PAGE_CACHE_BYTES")
 DEFAULTS = {name: Schema.model_fields[name].default for name in CORE_KEYS}
 
 # Read by the extensions the core uses, which check their own values

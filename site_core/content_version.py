@@ -57,6 +57,12 @@ def bump(connection) -> None:
     increment(connection, content_version, keys={"id": 1}, amounts={"version": 1})
 
 
+def changed(connection) -> None:
+    """A plugin's data behind a ``varies="content"`` widget changed in the transaction of
+    ``connection``: move the version with it, so every kept page is rendered again."""
+    bump(connection)
+
+
 def watch(models: tuple[type, ...]) -> None:
     """Bump the version in any flush that adds, changes or deletes a row of ``models``."""
 

@@ -3,7 +3,9 @@
 The favicon is ``FAVICON`` (a file, relative to the instance folder) or
 the core's default. ``/-/health`` answers JSON for a monitor or a load
 balancer: 200 with ``"status": "ok"`` when the database answers and its
-schema is at the newest revisions, 503 otherwise. It also counts the
+schema is at the newest revisions, 503 otherwise. It also reports the
+answering worker's page cache (pages kept, their bytes, the limit, hits,
+misses, evictions; null when ``PAGE_CACHE`` is off) and counts the
 plugins that failed to load: a failed widget leaves the site serving, so
 it does not make the site unhealthy, but a monitor can alert on the
 number. Nothing in the answer is secret (no addresses, versions or errors;
@@ -18,7 +20,7 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from flask import Blueprint, Flask, current_app, jsonify, send_file
 
-from . import migrations, plugins
+from . import migrations, page_cache, plugins
 from .config import ConfigError
 from .db import db
 
@@ -57,8 +59,9 @@ def health():
     database, schema = _database_state()
     healthy = database == schema == "ok"
     failed = sum(1 for plugin in plugins.get().installed.values() if plugin.status == "failed")
+    kept = page_cache.store()
     response = jsonify(status="ok" if healthy else "error", database=database, migrations=schema,
-                       plugins_failed=failed)
+                       plugins_failed=failed, page_cache=kept.stats() if kept else None)
     response.status_code = 200 if healthy else 503
     response.headers["Cache-Control"] = "no-store"
     return response

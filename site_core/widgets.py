@@ -1,5 +1,10 @@
 """Rendering the sidebar: each widget isolated, timed and optionally cached.
 
+A widget's ``varies`` says how long its output may be shared between
+readers: ``"reader"`` (the default) renders it for every request,
+``"content"`` keeps it in the cached page until the content changes, a
+number of seconds shares it that long (see :mod:`.page_cache`).
+
 A widget that raises is logged with its name and replaced by a hidden
 marker; the request's session is rolled back, so the rest of the request
 still works (on PostgreSQL an aborted transaction would otherwise poison
@@ -10,15 +15,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask import current_app, g, render_template, request
 from markupsafe import Markup, escape
 
-from . import plugins as plugin_registry
+from . import clock, holes, plugins as plugin_registry
 from .cache import cache
 from .db import db
 
+READER, CONTENT = "reader", "content"
+RECENT_LIMIT = 1024  # fragments shared for some seconds, kept per process
+_FAR = datetime.max.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,13 @@ class Page:
     def settings(self) -> dict:
         return self.plugin.settings
 
+    def valid_until(self, instant) -> None:
+        """This widget's output changes at ``instant`` (e.g. a poll's closing time):
+        no copy of it is shared past then."""
+        until = g.get("valid_until")
+        if until is None or instant < until:
+            g.valid_until = instant
+
 
 @dataclass(frozen=True)
 class Widget:
@@ -42,9 +58,14 @@ class Widget:
     HTML (a plain ``str`` is escaped as text; return ``Markup`` for HTML).
     When ``context`` or ``render`` returns ``None`` the widget is left out of
     this page (e.g. "related news" on the home page).
+    ``varies`` says for whom the output is the same: ``"reader"`` (default:
+    rendered for every request), ``"content"`` (every reader, until the
+    content version moves or :meth:`Page.valid_until` passes) or a number of
+    seconds (every reader, that long, per ``cache_key``). A per-reader part
+    inside a shared widget goes through ``site_core.api.per_reader``.
     ``cache_seconds`` > 0 caches the rendered fragment per ``cache_key(page)``
-    (default: the article's id); :meth:`forget` drops cached fragments when
-    the data behind them changes.
+    (default: the article's id) in the site's cache; :meth:`forget` drops
+    cached fragments when the data behind them changes.
     """
 
     title: str
@@ -55,6 +76,7 @@ class Widget:
     position: int = 100
     cache_seconds: int = 0
     cache_key: Callable[[Page], Hashable] | None = None
+    varies: str | int = READER
 
     def bind(self, plugin_name: str) -> "Widget":
         """This widget with its name filled in and checked."""
@@ -63,6 +85,9 @@ class Widget:
             raise ValueError(f"widget name {name!r} must be {plugin_name!r} or start with {plugin_name}_")
         if (self.template is None) == (self.render is None):
             raise ValueError(f"widget {name!r}: give exactly one of template and render")
+        if self.varies not in (READER, CONTENT) and not (type(self.varies) is int and self.varies > 0):
+            raise ValueError(f"widget {name!r}: varies must be 'reader', 'content' or seconds > 0, "
+                             f"got {self.varies!r}")
         return replace(self, name=name)
 
     def cache_id(self, page: Page) -> str:
@@ -72,19 +97,29 @@ class Widget:
         return f"widget:{self.name}:{key}"
 
     def forget(self, keys: Iterable[Hashable]) -> None:
-        """Drop the cached fragments of these cache keys (article ids by default), in every worker."""
+        """Drop the cached fragments of these cache keys (article ids by default), in every worker
+        (those shared for ``varies`` seconds: in this process; other workers within those seconds).
+        When the data behind a ``varies="content"`` widget changes, ``site_core.api.content_changed``
+        moves the content version instead."""
         ids = [self._cache_id(key) for key in keys]
         if ids:
             cache.delete_many(*ids)
+            for key in ids:  # shared for some seconds: in this process
+                _recent().pop(key, None)
 
 
 def render_sidebar(article=None) -> Markup:
     """Every enabled widget, in sidebar order, each in its own error boundary."""
     registry = plugin_registry.get()
     parts = []
+    shared = holes.capturing()
     for plugin in registry.enabled:
         for widget in plugin.widgets:
-            parts.append(_render_timed(widget, Page(article, plugin)))
+            page = Page(article, plugin)
+            if shared and widget.varies != CONTENT:
+                parts.append(holes.hole(_render_timed, widget, page, per_reader=widget.varies == READER))
+            else:
+                parts.append(_render_timed(widget, page))
     return Markup("\n").join(parts)
 
 
@@ -98,6 +133,8 @@ def _render_timed(widget: Widget, page: Page) -> Markup:
 
 
 def _render_cached(widget: Widget, page: Page) -> Markup:
+    if isinstance(widget.varies, int):
+        return _render_recent(widget, page)
     if widget.cache_seconds <= 0:
         return _render_isolated(widget, page)
     key = widget.cache_id(page)
@@ -107,6 +144,31 @@ def _render_cached(widget: Widget, page: Page) -> Markup:
         if html and "data-widget-error" not in html:  # never cache a failure or "nothing yet"
             _cache_call(page, "cache write", cache.set, key, str(html), timeout=widget.cache_seconds)
     return Markup(html)
+
+
+def _render_recent(widget: Widget, page: Page) -> Markup:
+    """A widget shared for ``varies`` seconds (or until its ``valid_until``), kept in this
+    process with its ``per_reader`` parts as holes, filled for each request."""
+    kept = _recent()
+    key = widget.cache_id(page)
+    now = clock.now()
+    found = kept.get(key)
+    if found is None or not found[0] <= now < found[1]:
+        outer = g.pop("valid_until", None)
+        shared = holes.render_shared(lambda: _render_isolated(widget, page))
+        until = min(g.pop("valid_until", None) or _FAR, now + timedelta(seconds=widget.varies))
+        if outer is not None:
+            g.valid_until = outer
+        found = (now, until, shared)
+        if "data-widget-error" not in shared.parts[0]:
+            if len(kept) >= RECENT_LIMIT:  # bounded: old moments are worth nothing
+                kept.clear()
+            kept[key] = found
+    return Markup(found[2].fill())
+
+
+def _recent() -> dict:
+    return current_app.extensions.setdefault("site_core.recent_fragments", {})
 
 
 def _cache_call(page: Page, where: str, method, *args, **kwargs):

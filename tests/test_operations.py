@@ -32,7 +32,22 @@ def test_a_missing_favicon_file_stops_startup_naming_the_key(site_app_factory):
 def health(app):
     response = app.test_client().get("/-/health")
     assert response.mimetype == "application/json" and response.headers["Cache-Control"] == "no-store"
-    return response.status_code, json.loads(response.data)
+    body = json.loads(response.data)
+    assert set(body.pop("page_cache")) == {"pages", "bytes", "limit", "hits", "misses", "evictions"}
+    return response.status_code, body
+
+
+def test_health_reports_the_page_cache_of_the_worker_that_answers(site_app_factory, make_article):
+    app = site_app_factory({"PLUGINS": {"enabled": []}, "PAGE_CACHE_BYTES": 1_000_000})
+    article = make_article(app)
+    client = app.test_client()
+    for _ in range(3):
+        client.get(f"/bai-viet/{article.slug}")
+    kept = json.loads(client.get("/-/health").data)["page_cache"]
+    assert kept["pages"] == 1 and kept["hits"] == 2 and kept["misses"] == 1 and kept["limit"] == 1_000_000
+    assert 0 < kept["bytes"] <= kept["limit"] and kept["evictions"] == 0
+    off = site_app_factory({"PLUGINS": {"enabled": []}, "PAGE_CACHE": False})
+    assert json.loads(off.test_client().get("/-/health").data)["page_cache"] is None
 
 
 def test_a_healthy_site_says_ok(site_app):

@@ -172,7 +172,7 @@ def test_workers_sharing_redis_agree_on_all_time_once_a_late_batch_is_written(si
         html = app.test_client().get("/", headers={"User-Agent": BROWSER.format(n=n)}).get_data(as_text=True)
         return page_numbers(html, "data-period", "data-count")["total"]
 
-    config = {"PLUGINS": {"enabled": ["visit_counter"], "visit_counter": {"write_interval_ms": 60_000}},
+    config = {"PLUGINS": {"enabled": ["visit_counter"], "visit_counter": {"write_interval_ms": 60_000, "cache_seconds": 0}},
               **redis_cache}
     first, second = workers(site_app_factory, config)
     at(first, "2024-05-06 23:59:50")

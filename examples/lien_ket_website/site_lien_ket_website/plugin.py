@@ -7,7 +7,7 @@ from site_core.api import PrivacyNotice, Setting, Widget, hookimpl
 
 from . import clicks
 
-SITE_CORE_API = "1.0"  # the plugin API this plugin is written for
+SITE_CORE_API = "1.1"  # the plugin API this plugin is written for (1.1: Widget.varies)
 
 DEFAULT_LINKS = [
     {"title": "Cổng thông tin điện tử Chính phủ", "url": "https://chinhphu.vn"},
@@ -44,6 +44,7 @@ def site_widgets(plugin):
         position=plugin.settings["position"],
         cache_seconds=3600,  # the links change only when the config does
         cache_key=lambda page: request.blueprint == page.plugin.name,  # its own page or any other
+        varies="content",  # the same for every reader: kept in the page cache's pages
     )]
 
 

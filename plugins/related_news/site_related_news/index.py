@@ -32,7 +32,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from site_core import clock
-from site_core.api import db, write_transaction
+from site_core.api import content_changed, db, write_transaction
 from site_core.reading import article_tags, categories, plain_text, published_articles
 
 from .models import IndexedArticle, Neighbour, State, Term
@@ -292,6 +292,7 @@ def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
     computed = compute(config, progress)
     with write_transaction() as connection:
         _lock(connection)
+        content_changed(connection)  # the widget varies with the content: kept pages show the new lists
         for table in (NEIGHBOURS, DOCUMENTS, TERMS):
             connection.execute(table.delete())
         for chunk in _chunks(computed.documents, 5000):
@@ -341,6 +342,7 @@ def sync(article_ids: Iterable[int], config: Config) -> set[int]:
     analyzer = Analyzer()
     with write_transaction() as connection:
         _lock(connection)
+        content_changed(connection)
         excluded = excluded_category_ids(connection, config.exclude_categories, analyzer)
         sources = {s.id: s for s in read_published(connection, ids)}
         olds = {}

@@ -9,7 +9,7 @@ from . import caching, widget
 from .index import Config, rebuild, sync
 from .scoring import Params
 
-SITE_CORE_API = "1.0"  # the plugin API this plugin is written for
+SITE_CORE_API = "1.1"  # the plugin API this plugin is written for (1.1: Widget.varies)
 TITLE = "Tin liên quan"
 LATEST_TITLE = "Tin mới"
 
@@ -67,6 +67,7 @@ def site_widgets(plugin):
         context=widget.context,
         position=plugin.settings["position"],
         cache_seconds=plugin.settings["cache_seconds"],
+        varies="content",  # the same for every reader until the articles change (a sync moves the version)
     )]
 
 

@@ -1,15 +1,18 @@
 """The survey_poll plugin's hooks: settings, routes, CLI, widget, assets, demo data."""
 from __future__ import annotations
 
-from flask import request
+from flask import render_template, request
+from markupsafe import Markup
 
 from site_core import clock
-from site_core.api import MAX_ID, Cookie, DataKept, PrivacyNotice, Setting, Widget, cookie_name, hookimpl
+from site_core.api import (MAX_ID, Cookie, DataKept, PrivacyNotice, Setting, Widget, cookie_name, hookimpl,
+                           per_reader, shared)
 
 from . import cli, demo, polls, results as poll_results, views, voting
 
 
-SITE_CORE_API = "1.0"  # the plugin API this plugin is written for
+SITE_CORE_API = "1.1"  # the plugin API this plugin is written for (1.1: Widget.varies, per_reader)
+SHARED_SECONDS = 5  # which poll the widget shows is shared this long (or until a poll opens or closes)
 
 
 @hookimpl
@@ -40,7 +43,9 @@ def site_setup(plugin):
 @hookimpl
 def site_widgets(plugin):
     return [Widget(title=plugin.settings["title"], template="survey_poll/widget.html",
-                   context=widget_context, position=plugin.settings["position"])]
+                   context=widget_context, position=plugin.settings["position"],
+                   varies=min(SHARED_SECONDS, plugin.settings["results_cache_seconds"]) or "reader",
+                   cache_key=lambda page: request.blueprint == page.plugin.name)]
 
 
 @hookimpl
@@ -76,14 +81,21 @@ def site_privacy_notice(plugin):
 
 
 def widget_context(page):
-    """The poll to show and this reader's view of it; None leaves the widget out.
+    """The poll to show, shared by every reader, and each reader's view of it (a
+    ``per_reader`` part: the form with their CSRF token, or the results once they
+    voted); None leaves the widget out.
 
     Left out on the poll's own pages (they show the poll already) and when
-    there is no open poll (or the pinned one does not exist).
+    there is no open poll (or the pinned one does not exist). Shared until the
+    next time a poll opens or closes, so the widget changes on time.
     """
     if request.blueprint == page.plugin.name:
         return None
     settings = page.settings
+    now = clock.now()
+    next_change = polls.next_change(now)
+    if next_change is not None:
+        page.valid_until(next_change)
     poll_id = polls.current_poll_id(settings["pinned_poll"])
     if poll_id is None:
         return None
@@ -95,4 +107,17 @@ def widget_context(page):
         if polls.state(results, clock.now()) == polls.OPEN_STATE:
             return {"results": results, "shared": True}
         return {**views.reader_view(results, personal=False), "shared": False}
-    return {**views.reader_view(results), "shared": False}
+    form = shared(lambda: render_template("survey_poll/_form.html", results=results, message=None, chosen=[]))
+    return {"results": results, "shared": False, "body": per_reader(reader_body, poll_id, form)}
+
+
+def reader_body(poll_id: int, form) -> Markup | None:
+    """This reader's view of the poll: the vote form (shared, with their own CSRF token)
+    if they may vote, else the results."""
+    results = poll_results.load(poll_id)
+    if results is None:
+        return None
+    view = views.reader_view(results)
+    if view["vote_form"] and not view["message"]:
+        return Markup(form.fill())
+    return Markup(render_template("survey_poll/_body.html", **view))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from site_core import clock
-from site_core.api import db, plugin_cache, write_transaction
+from site_core.api import db, plugin_cache, plugin_of, write_transaction
 
 from . import results as poll_results, settings
 from .models import CLOSED, OPEN, Option, Poll, polls, rate
@@ -59,6 +59,13 @@ def current_poll_id(pinned: int = 0) -> int | None:
     return None
 
 
+def next_change(now: dt.datetime) -> dt.datetime | None:
+    """The next instant a poll not closed by an admin opens or closes (None: none is coming)."""
+    coming = [instant for _, opens_at, closes_at in not_closed() for instant in (opens_at, closes_at)
+              if instant is not None and instant > now]
+    return min(coming, default=None)
+
+
 def not_closed() -> tuple[tuple[int, dt.datetime | None, dt.datetime | None], ...]:
     """(id, opens_at, closes_at) of every poll with status open, newest first, cached.
 
@@ -78,8 +85,10 @@ def not_closed() -> tuple[tuple[int, dt.datetime | None, dt.datetime | None], ..
 
 
 def forget_current() -> None:
-    """Drop the cached list of polls (after a poll is created or closed)."""
+    """Drop the cached list of polls and this process's shared widget (after a poll is created or closed)."""
     cache.delete(CURRENT_KEY)
+    for widget in plugin_of(__name__).widgets:
+        widget.forget([False, True])  # its cache keys: on the poll's own pages or not
 
 
 def all_polls() -> list[Poll]:

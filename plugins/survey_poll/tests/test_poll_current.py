@@ -2,8 +2,9 @@
 
 Opening and closing times are compared with the clock on every page; only
 an admin's close made in another process (``flask poll close`` on a
-per-process cache) reaches the widget up to ``CURRENT_SECONDS`` late — and
-the vote refuses at once, since it checks the poll in its own transaction.
+per-process cache) reaches the widget up to ``CURRENT_SECONDS`` late, and
+the widget each worker shares between readers up to ``SHARED_SECONDS`` later
+— and the vote refuses at once, since it checks the poll in its own transaction.
 """
 import datetime as dt
 import time
@@ -56,6 +57,7 @@ def test_a_close_in_another_process_shows_late_but_refuses_votes_at_once(
         site_app, site_client, poll, kit, monkeypatch):
     import cachelib.simple
     from site_survey_poll import polls
+    from site_survey_poll.plugin import SHARED_SECONDS
 
     cache_clock = [time.time()]  # the in-process cache's clock, moved by hand
     monkeypatch.setattr(cachelib.simple, "time", lambda: cache_clock[0])
@@ -67,6 +69,7 @@ def test_a_close_in_another_process_shows_late_but_refuses_votes_at_once(
     response = kit.vote(site_client, poll, kit.option_ids(site_app, poll)[0], token=token)
     assert response.status_code == 409 and sum(kit.tallies(site_app, poll).values()) == 0
     cache_clock[0] += 2
+    clock.freeze(site_app, dt.datetime.now(UTC) + dt.timedelta(seconds=SHARED_SECONDS))
     assert not shows_poll(site_client)
 
 

@@ -1,9 +1,9 @@
 """The visit counter's hooks (entry point ``visit_counter = site_visit_counter.plugin``)."""
-from site_core.api import Cookie, DataKept, PrivacyNotice, Setting, Widget, cookie_name, hookimpl
+from site_core.api import Cookie, DataKept, PrivacyNotice, Setting, Widget, cookie_name, hookimpl, is_page_view
 
 from . import beacon, cli, counting, demo, models, state, visitors, widget  # noqa: F401  (models: tables)
 
-SITE_CORE_API = "1.0"  # the plugin API this plugin is written for
+SITE_CORE_API = "1.1"  # the plugin API this plugin is written for (1.1: Widget.varies)
 
 
 @hookimpl
@@ -17,8 +17,9 @@ def site_plugin_settings():
         "online_minutes": Setting(0, minimum=0, maximum=24 * 60,
                                   help="show 'Đang online' (visitors seen in the last N minutes); 0 hides it"),
         "initial_total": Setting(0, minimum=0, help="visits counted before this counter (added to 'Tất cả')"),
-        "cache_seconds": Setting(0, minimum=0, maximum=24 * 3600,
-                                 help="seconds the rendered widget may be reused; 0 shows live figures"),
+        "cache_seconds": Setting(5, minimum=0, maximum=24 * 3600,
+                                 help="seconds the figures are shared by every reader (each worker renders "
+                                      "them at most this often); 0 renders them for every page view"),
         "write_interval_ms": Setting(250, minimum=0, maximum=60_000,
                                      help="page views wait in their worker up to this long and are written "
                                           "together; 0 writes each when its request ends (see the README)"),
@@ -39,7 +40,8 @@ def site_setup(app, plugin):
 def site_widgets(plugin):
     return [Widget(title="Thống kê truy cập", template="visit_counter/widget.html",
                    context=widget.context, position=10,
-                   cache_seconds=plugin.settings["cache_seconds"], cache_key=lambda page: "site")]
+                   varies=plugin.settings["cache_seconds"] or "reader",
+                   cache_key=lambda page: ("site", is_page_view()))]
 
 
 @hookimpl

@@ -20,9 +20,12 @@ HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 ROW = re.compile(r'<tr[^>]*data-period="(\w+)" data-count="(\d+)"')
 
 
+LIVE = {"cache_seconds": 0}  # figures rendered for every page view: the tests read exact figures
+
+
 @pytest.fixture
 def site_config():
-    return {"PLUGINS": {"enabled": ["visit_counter"]}}
+    return {"PLUGINS": {"enabled": ["visit_counter"], "visit_counter": LIVE}}
 
 
 @pytest.fixture
@@ -30,7 +33,7 @@ def counter_app(site_app_factory):
     """``counter_app(**settings)``: an app whose counter has these settings."""
 
     def make(config=None, **settings):
-        plugins = {"enabled": ["visit_counter"], "visit_counter": settings}
+        plugins = {"enabled": ["visit_counter"], "visit_counter": {**LIVE, **settings}}
         return site_app_factory({"PLUGINS": plugins, **(config or {})})
 
     return make

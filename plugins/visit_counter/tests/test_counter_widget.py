@@ -104,17 +104,26 @@ def test_the_online_row_is_hidden_by_default_and_counts_recent_visitors_when_on(
     assert figures_shown(visit(app.test_client(), ip="192.0.2.3").get_data(as_text=True))["online"] == 2
 
 
-def test_the_widget_may_be_cached_but_is_live_by_default(counter_app, visit, figures_shown):
-    live = counter_app()
+def test_the_figures_are_shared_for_five_seconds_by_default_and_live_with_0(site_app_factory, counter_app,
+                                                                             visit, figures_shown):
+    from site_core import clock
+
+    shared = site_app_factory({"PLUGINS": {"enabled": ["visit_counter"]}})  # the plugin's defaults
+    start = dt.datetime.now(dt.timezone.utc)
+    clock.freeze(shared, start)
+    visit(shared.test_client(), ip="192.0.2.1")
+    html = visit(shared.test_client(), ip="192.0.2.2").get_data(as_text=True)
+    assert figures_shown(html)["today"] == 1  # the figures of the first page, shared
+    clock.freeze(shared, start + dt.timedelta(seconds=4.9))
+    assert figures_shown(visit(shared.test_client(), ip="192.0.2.3").get_data(as_text=True))["today"] == 1
+    clock.freeze(shared, start + dt.timedelta(seconds=5))
+    assert figures_shown(visit(shared.test_client(), ip="192.0.2.4").get_data(as_text=True))["today"] == 4
+    write_pending(shared)
+    with shared.app_context(), db.engine.connect() as connection:
+        assert connection.execute(sa.select(days.c.visits)).scalar() == 4  # every page view counted
+    live = counter_app(cache_seconds=0)
     visit(live.test_client(), ip="192.0.2.1")
     assert figures_shown(visit(live.test_client(), ip="192.0.2.2").get_data(as_text=True))["today"] == 2
-    cached = counter_app(cache_seconds=60)
-    visit(cached.test_client(), ip="192.0.2.1")
-    html = visit(cached.test_client(), ip="192.0.2.2").get_data(as_text=True)
-    assert figures_shown(html)["today"] == 1  # the fragment of the first page, reused
-    write_pending(cached)
-    with cached.app_context(), db.engine.connect() as connection:
-        assert connection.execute(sa.select(days.c.visits)).scalar() == 2  # counting went on
 
 
 def test_the_stylesheet_is_linked_and_no_script_is_added_in_server_mode(site_client, visit):
