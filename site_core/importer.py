@@ -44,9 +44,14 @@ def import_paths(paths: list[Path]) -> ImportReport:
     """
     report = ImportReport()
     changes: list[tuple[Article, str]] = []
+    session = db.session()
+    # The changes hold every imported article in the session; expiring them all at each
+    # commit would make an import quadratic (10,000 articles: 50 million expirations).
+    expire, session.expire_on_commit = session.expire_on_commit, False
     try:
         _import_records(paths, report, changes)
     finally:
+        session.expire_on_commit = expire
         notify_changes(changes)
     return report
 
