@@ -53,7 +53,10 @@ def site_assets(plugin):
 def site_page_view(response, plugin):
     if plugin.settings["mode"] != "server":
         return
-    counting.count_this_request(response)
+    # The widget, when it drew the figures in this request, decided the page view already (with the
+    # lookup showing whether it starts a visit); else, as with the figures shared for ``cache_seconds``,
+    # no figures need it: the written upsert decides, so no read.
+    counting.count_this_request(response, shown=False)
 
 
 @hookimpl

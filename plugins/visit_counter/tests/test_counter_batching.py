@@ -175,3 +175,15 @@ def test_page_views_still_waiting_from_the_first_day_of_the_week_count_in_its_pe
     at(app, "2024-05-07 00:10:00")
     shown = figures_shown(visit(app.test_client(), ip="192.0.2.2").get_data(as_text=True))
     assert shown == {"today": 1, "yesterday": 1, "week": 2, "month": 2, "total": 2}
+
+
+def test_a_page_view_on_shared_figures_reads_nothing_of_the_counter_and_still_counts_its_visit(
+        counter_app, at, visit, statements_sent, stats):
+    app = counter_app(cache_seconds=5, write_interval_ms=60_000)
+    at(app, "2024-05-06 10:00:00")
+    visit(app.test_client(), ip="192.0.2.1")  # draws the figures, shared for 5 s
+    with statements_sent(app) as seen:
+        assert visit(app.test_client(), ip="192.0.2.2").status_code == 200
+    assert not [s for s in seen if "visit_counter" in s]  # no lookup of the reader: the write decides
+    assert write_pending(app)
+    assert stats(app)["today"]["visits"] == 2
