@@ -20,6 +20,9 @@ from typing import Any
 from flask import g
 from markupsafe import Markup, escape
 
+from . import plugins
+from .db import db
+
 log = logging.getLogger("site_core.holes")
 
 TOKEN = secrets.token_hex(16)
@@ -29,21 +32,30 @@ MARKER = re.compile(f"<!--hole:{TOKEN}:([0-9]+)-->")
 @dataclass(frozen=True)
 class Hole:
     """A part rendered per request: ``render(*args)``; ``per_reader`` if it may differ per reader
-    (the page then says ``Vary: Cookie``), else only per moment."""
+    (the page then says ``Vary: Cookie``), else only per moment. ``plugin``: whose part it is
+    (a failure is that plugin's, reported at most once a minute)."""
 
     render: Callable[..., Any]
     args: tuple
     per_reader: bool = True
+    plugin: str | None = None
 
     def fill(self) -> str:
         if self.per_reader:
             g.per_reader_parts = True  # the response differs per reader (see page_cache)
         try:
             html = self.render(*self.args)
-        except Exception:  # a widget's own boundary catches its errors; this is the last resort
-            log.exception("a per-request part of the page failed: %r", self.render)
+        except Exception as error:  # a widget's own boundary catches its errors; this is a part's
+            self._failed(error)
             return ""
         return "" if html is None else str(escape(html))
+
+    def _failed(self, error: Exception) -> None:
+        if self.plugin is None:
+            log.exception("a per-request part of the page failed: %r", self.render)
+            return
+        plugins.get().failures.report(self.plugin, "per_reader part", error)
+        db.session.rollback()  # as after a failed widget: clears an aborted PostgreSQL transaction
 
 
 def capturing() -> bool:
@@ -65,10 +77,11 @@ def render_shared(render: Callable[[], str]) -> "Template":
 
 def hole(render: Callable[..., Any], *args, per_reader: bool = True) -> Markup:
     """``render(*args)`` for this request: now, or as a marker filled in for every request."""
+    part = Hole(render, args, per_reader, g.get("rendering_plugin"))
     holes = g.get("page_holes")
     if holes is None:
-        return Markup(Hole(render, args, per_reader).fill())
-    holes.append(Hole(render, args, per_reader))
+        return Markup(part.fill())
+    holes.append(part)
     return Markup(f"<!--hole:{TOKEN}:{len(holes) - 1}-->")
 
 

@@ -181,6 +181,7 @@ def _cache_call(page: Page, where: str, method, *args, **kwargs):
 
 
 def _render_isolated(widget: Widget, page: Page) -> Markup:
+    outer, g.rendering_plugin = g.get("rendering_plugin"), page.plugin.name  # whose per_reader parts
     try:
         body = _render_body(widget, page)
     except Exception as error:
@@ -190,6 +191,8 @@ def _render_isolated(widget: Widget, page: Page) -> Markup:
         # aborted PostgreSQL transaction, so later queries in the request work.
         db.session.rollback()
         return Markup('<div hidden data-widget-error="{}"></div>').format(widget.name)
+    finally:
+        g.rendering_plugin = outer
     if body is None:
         return Markup("")
     name = escape(widget.name)  # plain concatenation: Markup.format costs more than the rest

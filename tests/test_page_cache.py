@@ -235,3 +235,33 @@ def test_a_theme_drawing_a_csrf_token_outside_a_per_reader_part_is_never_kept(si
     tokens = {form_token(app.test_client().get(f"/bai-viet/{article.slug}").get_data(as_text=True))
               for _ in range(3)}
     assert len(tokens) == 3 and page_cache.store(app).stats()["pages"] == 0
+
+
+FAILING_PART = '''
+from site_core import Widget, hookimpl
+from site_core.api import per_reader
+
+SITE_CORE_API = "1.1"
+
+def broken(page):
+    raise RuntimeError("the part is broken")
+
+@hookimpl
+def site_widgets(plugin):
+    return [Widget(title="Part", varies="content",
+                   render=lambda page: per_reader(broken, page) + "shared text")]
+'''
+
+
+def test_a_failing_per_reader_part_leaves_its_widget_and_is_reported_once_a_minute(
+        install_plugin, site_app_factory, make_article, caplog):
+    install_plugin("broken_part", FAILING_PART)
+    app = site_app_factory({"PLUGINS": {"enabled": ["broken_part"]}, "PLUGINS_STRICT": False})
+    article = make_article(app)
+    client = app.test_client()
+    for _ in range(5):
+        response = client.get(f"/bai-viet/{article.slug}")
+        assert response.status_code == 200 and "shared text" in response.get_data(as_text=True)
+    reports = [r for r in caplog.records if r.name == "site_core.plugin.broken_part"]
+    assert len(reports) == 1 and "per_reader part" in reports[0].getMessage()
+    assert hits(app) == 4
