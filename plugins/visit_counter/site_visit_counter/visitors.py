@@ -70,13 +70,23 @@ def recognise(connect, address: str, user_agent: str, now: dt.datetime, window: 
     """
     today = clock.local_date(now)
     if now - window < clock.day_bounds(today)[0]:  # a visit from yesterday may still be open
-        salt = salt_for(connect, today - dt.timedelta(days=1), create=False)
-        if salt is not None:
-            key = hashed_id(salt, address, user_agent)
-            seen = latest_seen(key, store.last_seen(connect(), key))
-            if seen is not None and seen >= int((now - window).timestamp()):
-                return key
+        try:
+            key = _still_yesterdays(connect, today, address, user_agent, int((now - window).timestamp()))
+        except store.DatabaseError:  # the database is away: count the page view under today's id
+            key = None               # (a visit across midnight may then count twice)
+        if key is not None:
+            return key
     return hashed_id(salt_for(connect, today, create=True), address, user_agent)
+
+
+def _still_yesterdays(connect, today: dt.date, address: str, user_agent: str, since: int) -> str | None:
+    """Yesterday's id of this visitor, if they were seen since ``since``."""
+    salt = salt_for(connect, today - dt.timedelta(days=1), create=False)
+    if salt is None:
+        return None
+    key = hashed_id(salt, address, user_agent)
+    seen = latest_seen(key, store.last_seen(connect(), key))
+    return key if seen is not None and seen >= since else None
 
 
 def latest_seen(key: str, stored: int | None) -> int | None:

@@ -110,6 +110,28 @@ def test_a_cookie_less_visit_across_the_sites_midnight_stays_one_visit(counter_a
     assert stats(app)["today"]["visits"] == 1
 
 
+def test_just_after_midnight_a_cookie_less_view_is_counted_while_the_database_cannot_be_read(
+        counter_app, at, visit, stats, monkeypatch):
+    """Whether a visit from yesterday goes on needs a read; without the database the page view
+    still counts, under today's id."""
+    from site_visit_counter import store
+
+    app = counter_app()
+    at(app, "2024-05-06 23:50:00")
+    visit(app.test_client(use_cookies=False), ip="198.51.100.1")
+    at(app, "2024-05-07 00:05:00")
+    visit(app.test_client(use_cookies=False), ip="198.51.100.2")  # today's salt made and remembered
+
+    def unreachable(*args):
+        raise store.DatabaseError("connection refused")
+
+    monkeypatch.setattr(store, "last_seen", unreachable)
+    at(app, "2024-05-07 00:10:00")
+    visit(app.test_client(use_cookies=False), ip="198.51.100.3")
+    monkeypatch.undo()
+    assert stats(app)["today"]["page_views"] == 2
+
+
 def test_the_cookie_less_key_rotates_at_the_sites_midnight_and_old_salts_go(counter_app, at, visit):
     from site_visit_counter.models import salts, visitors
 
