@@ -7,11 +7,13 @@ error after the bound, not a hung request.
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
 import sqlalchemy as sa
 
+from site_core import clock
 from site_core.db import db, write_transaction
 
 
@@ -55,6 +57,7 @@ def test_reader_pages_read_in_autocommit_and_the_beacon_does_not_read_at_all(sit
 
     app = site_app_factory({"SQLALCHEMY_DATABASE_URI": pg_url, "PLUGINS": {
         "enabled": ["visit_counter"], "visit_counter": {"mode": "beacon", "write_interval_ms": 60_000}}})
+    clock.freeze(app, dt.datetime(2026, 3, 2, 5, 0, tzinfo=dt.timezone.utc))  # noon, not just after midnight
     article = make_article(app, title="Bài đọc không cần giao dịch")
     autocommit, sent = [], []
 
