@@ -16,40 +16,10 @@ import time
 import uuid
 from pathlib import Path
 
-from site_core.testing import free_port, stop_process
+from site_core.testing import free_port, nginx_config, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
-
-# As docs/deployment.md sets nginx up: its three snippets, the upstream as the guide names it.
-NGINX_CONF = """
-{user}
-worker_processes 1;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    proxy_cache_path {tmp}/cache levels=1:2 keys_zone=site_pages:10m max_size=100m inactive=10m use_temp_path=off;
-    include {snippets}/site-http.conf;
-    upstream site_core {{ server {upstream} fail_timeout=0; }}
-    server {{
-        listen 127.0.0.1:{port};
-        include {snippets}/site-server.conf;
-        location / {{
-            proxy_pass http://site_core;
-            include {snippets}/page-cache.conf;
-        }}
-    }}
-}}
-"""
-
 
 def environment(instance: Path) -> dict:
     env = {**os.environ, "SITE_INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
@@ -175,9 +145,7 @@ class Nginx:
         port = free_port()
         folder.mkdir(parents=True, exist_ok=True)
         config = folder / "nginx.conf"
-        user = "user root;" if os.geteuid() == 0 else ""  # its workers must reach our temporary folder
-        config.write_text(NGINX_CONF.format(user=user, tmp=folder, upstream=upstream.removeprefix("http://"),
-                                            port=port, snippets=ROOT / "docs" / "nginx"),
+        config.write_text(nginx_config(folder, ROOT / "docs" / "nginx", upstream.removeprefix("http://"), port),
                           encoding="utf-8")
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         checked = subprocess.run([nginx, "-t", "-c", str(config), "-p", str(folder)], capture_output=True, text=True)

@@ -110,6 +110,43 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+NGINX_CONFIG = """
+{user}
+worker_processes 1;
+daemon off;
+pid {folder}/nginx.pid;
+error_log {folder}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    proxy_cache_path {folder}/cache levels=1:2 keys_zone=site_pages:10m max_size=100m inactive=10m use_temp_path=off;
+    include {snippets}/site-http.conf;
+    upstream site_core {{ server {upstream} fail_timeout=0; }}
+    server {{
+        listen 127.0.0.1:{port};
+        include {snippets}/site-server.conf;
+        location / {{
+            proxy_pass http://site_core;
+            {cache}
+        }}
+    }}
+}}
+"""
+
+
+def nginx_config(folder, snippets, upstream: str, port: int, cache: bool = True) -> str:
+    """nginx.conf as the deployment guide sets nginx up (its snippets in ``snippets``) before
+    ``upstream`` (``host:port``), listening on ``port``, its files in ``folder``."""
+    user = "user root;" if os.geteuid() == 0 else ""  # its workers must reach the folder
+    return NGINX_CONFIG.format(user=user, folder=folder, snippets=snippets, upstream=upstream, port=port,
+                               cache=f"include {snippets}/page-cache.conf;" if cache else "")
+
+
 def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
     """Stop a server started with ``subprocess``: SIGTERM (it shuts down cleanly), SIGKILL after ``timeout`` s."""
     if process.poll() is None:

@@ -18,7 +18,6 @@ installs Debian's package).
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
@@ -30,39 +29,12 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from site_core.testing import free_port
+from site_core.testing import free_port, nginx_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "docs" / "nginx"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-CONFIG = """
-{user}
-worker_processes 1;
-daemon off;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {folder}/body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
-    proxy_cache_path {folder}/cache levels=1:2 keys_zone=site_pages:1m max_size=10m inactive=10m use_temp_path=off;
-    include {snippets}/site-http.conf;
-    upstream site_core {{ server 127.0.0.1:{upstream} fail_timeout=0; }}
-    server {{
-        listen 127.0.0.1:{port};
-        include {snippets}/site-server.conf;
-        location / {{
-            proxy_pass http://site_core;
-            {cache}
-        }}
-    }}
-}}
-"""
 
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx; .ci/run does)")
 
@@ -82,10 +54,7 @@ def behind_nginx(app, folder: Path, cache: bool = True):
     port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "nginx.conf"
-    user = "user root;" if os.geteuid() == 0 else ""  # nginx's workers must reach the test's folder
-    config.write_text(CONFIG.format(user=user, folder=folder, port=port, upstream=server.server_port,
-                                    snippets=SNIPPETS,
-                                    cache=f"include {SNIPPETS}/page-cache.conf;" if cache else ""),
+    config.write_text(nginx_config(folder, SNIPPETS, f"127.0.0.1:{server.server_port}", port, cache),
                       encoding="utf-8")
     checked = subprocess.run([NGINX, "-t", "-c", str(config), "-p", str(folder)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
