@@ -193,9 +193,8 @@ def score_matrices(articles: list[dict], grid: dict):
     for title_weight in grid["title_weight"]:
         base = Params(title_weight=title_weight)
         analysed = [analyse(analyzer, a["title"], text, base) for a, text in zip(articles, texts)]
-        vocabulary: dict[str, int] = {}
-        ids = [np.array([vocabulary.setdefault(k, len(vocabulary)) for k in t.keys], dtype=np.int32)
-               for t in analysed]
+        vocabulary, ids = np.unique(np.concatenate([t.codes for t in analysed]), return_inverse=True)
+        ids = np.split(ids.ravel().astype(np.int32), np.cumsum([len(t.codes) for t in analysed])[:-1])
         df = np.bincount(np.concatenate(ids), minlength=len(vocabulary))
         for unaccented_weight, max_terms in itertools.product(grid["unaccented_weight"], grid["max_terms"]):
             params = dataclasses.replace(base, unaccented_weight=unaccented_weight, max_terms=max_terms)

@@ -253,7 +253,7 @@ def compute(config: Config, progress: Progress = _no_progress) -> Computed:
             neighbours.extend(_neighbour_rows(corpus.docs[row].id, entries))
             fallbacks += bool(entries) and all(fallback for *_, fallback in entries)
             bar.update(1)
-    terms = [{"term": term, "id": i, "df": int(df[i])} for term, i in vocabulary.items()]
+    terms = [{"term": term, "id": i, "df": int(df[i])} for i, term in enumerate(vocabulary)]
     return Computed(documents, terms, neighbours, fallbacks)
 
 
@@ -399,8 +399,9 @@ def _index(connection, sources: list[Source], olds: dict, analyzer: Analyzer, co
         if old is not None:
             _forget_terms(connection, np.frombuffer(old.terms, dtype=np.int32))
         terms: Terms = analyse(analyzer, source.title, plain_text(source.body_html), config.params)
-        known = _count_terms(connection, terms.keys)
-        analysed[source.id] = terms, np.array([known[k][0] for k in terms.keys], dtype=np.int32)
+        keys = [analyzer.spell(code) for code in terms.codes.tolist()]
+        known = _count_terms(connection, keys)
+        analysed[source.id] = terms, np.array([known[k][0] for k in keys], dtype=np.int32)
     df = _document_counts(connection, np.concatenate([ids for _, ids in analysed.values()] or [[]]))
     n = connection.scalar(sa.select(sa.func.count()).select_from(DOCUMENTS)) + sum(
         source.id not in olds for source in sources)

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -74,9 +73,10 @@ def tag_hash(name: str) -> int:
 
 @dataclass
 class Terms:
-    """One article's analysed text: its distinct terms, their counts, which are unaccented twins."""
+    """One article's analysed text: its distinct terms (codes, see :class:`Analyzer`), their
+    counts, which are unaccented twins."""
 
-    keys: list[str]
+    codes: np.ndarray  # int64, sorted
     counts: np.ndarray  # title counts * title_weight + body counts
     twins: np.ndarray  # bool: weighted by unaccented_weight
 
@@ -88,12 +88,11 @@ def analyse(analyzer: Analyzer, title: str, text: str, params: Params) -> Terms:
     weight; others have both, the unaccented twins at ``unaccented_weight``.
     """
     accents = not analyzer.typed_without_diacritics(title + " " + text)
-    counts: Counter = analyzer.terms(text, accents)
-    for term, n in analyzer.terms(title, accents).items():
-        counts[term] += n * params.title_weight
-    keys = list(counts)
-    return Terms(keys, np.fromiter(counts.values(), dtype=np.float32, count=len(keys)),
-                 np.array([accents and k[0] == UNACCENTED_PREFIX for k in keys], dtype=bool))
+    body, head = analyzer.codes(text, accents), analyzer.codes(title, accents)
+    codes, inverse = np.unique(np.concatenate([body, head]), return_inverse=True)
+    weight = np.concatenate([np.ones(len(body)), np.full(len(head), params.title_weight)])
+    counts = np.bincount(inverse.ravel(), weight, minlength=len(codes)).astype(np.float32)
+    return Terms(codes, counts, analyzer.is_twin(codes) if accents else np.zeros(len(codes), dtype=bool))
 
 
 def idf(df: np.ndarray, n_docs: int) -> np.ndarray:
@@ -102,7 +101,7 @@ def idf(df: np.ndarray, n_docs: int) -> np.ndarray:
 
 
 def vector(terms: Terms, df: np.ndarray, n_docs: int, params: Params) -> tuple[np.ndarray, np.ndarray]:
-    """The article's text vector: (positions in ``terms.keys``, weights), the heaviest
+    """The article's text vector: (positions in ``terms.codes``, weights), the heaviest
     ``max_terms``, scaled to length 1."""
     if not len(terms.counts):
         return np.empty(0, np.int64), np.empty(0, np.float32)
@@ -342,34 +341,28 @@ class ArticleText:
 
 
 def index_all(articles: Iterable[ArticleText], params: Params, analyzer: Analyzer | None = None,
-              on_article: Callable[[], None] | None = None) -> tuple[list[Doc], dict[str, int], np.ndarray]:
+              on_article: Callable[[], None] | None = None) -> tuple[list[Doc], list[str], np.ndarray]:
     """Every article's vector with exact document frequencies: the full rebuild's maths.
 
-    Returns the docs, the vocabulary (term -> id) and each id's document frequency.
+    Returns the docs, the vocabulary (term id -> term) and each id's document frequency.
     """
     analyzer = analyzer or Analyzer()
-    vocabulary: dict[str, int] = {}
     articles = list(articles)
     analysed = []
     for article in articles:
-        terms = analyse(analyzer, article.title, article.text, params)
-        ids = list(map(vocabulary.get, terms.keys))
-        if None in ids:
-            for i, key in enumerate(terms.keys):
-                if ids[i] is None:
-                    ids[i] = vocabulary[key] = len(vocabulary)
-        terms.keys = []  # the strings live on in the vocabulary only: 10,000 articles' would take GBs
-        analysed.append((terms, np.array(ids, dtype=np.int32)))
+        analysed.append(analyse(analyzer, article.title, article.text, params))
         if on_article:
             on_article()
-    df = np.bincount(np.concatenate([ids for _, ids in analysed] or [np.empty(0, np.int32)]),
-                     minlength=len(vocabulary))
+    codes, ids = np.unique(np.concatenate([t.codes for t in analysed] or [np.empty(0, np.int64)]),
+                           return_inverse=True)
+    ids = np.split(ids.ravel().astype(np.int32), np.cumsum([len(t.codes) for t in analysed])[:-1])
+    df = np.bincount(np.concatenate(ids), minlength=len(codes)) if analysed else np.zeros(0, np.int64)
     docs = []
-    for article, (terms, ids) in zip(articles, analysed):
-        kept, weights = vector(terms, df[ids], len(articles), params)
+    for article, terms, term_ids in zip(articles, analysed, ids):
+        kept, weights = vector(terms, df[term_ids], len(articles), params)
         docs.append(make_doc(article.id, article.category_id, article.published_at,
-                             tag_hashes(analyzer, article.tags), ids[kept], weights, article.excluded))
-    return docs, vocabulary, df
+                             tag_hashes(analyzer, article.tags), term_ids[kept], weights, article.excluded))
+    return docs, [analyzer.spell(int(c)) for c in codes], df
 
 
 def make_doc(id, category_id, published_at, tags, term_ids, weights, excluded=False) -> Doc:

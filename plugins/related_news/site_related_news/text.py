@@ -23,6 +23,8 @@ import re
 import unicodedata
 from collections import Counter
 
+import numpy as np
+
 from .stopwords import STOP_WORDS, UNACCENTED_STOP_WORDS
 
 # Combining tone marks: huyền, sắc, hỏi, ngã, nặng.
@@ -38,8 +40,10 @@ PHRASE_BREAK = r"[.,;:!?…()\[\]{}<>\"“”‘’'«»/\\|\-–—•·*+=#%&@
 # One pass over a text: its words (letters only: numbers say little about a
 # topic), and the punctuation runs that end phrases.
 TOKEN = re.compile(r"[^\W\d_]+|" + PHRASE_BREAK)
-BREAK = object()  # what punctuation tokens map to
 TAG_WORD = re.compile(r"[^\W_]+")  # tags keep their numbers ("Nhiệm kỳ 2020-2025")
+# A syllable pair's code: (first id + 1) << PAIR_SHIFT | second id; a syllable's is its id.
+PAIR_SHIFT = 31
+PAIR = 1 << PAIR_SHIFT
 
 
 def syllable(word: str) -> str:
@@ -97,10 +101,12 @@ UNACCENTED_STOP = frozenset(UNACCENTED_STOP_WORDS)
 
 
 class Analyzer:
-    """Turns text into term counts; remembers the spelling of every word it saw.
+    """Turns text into terms; remembers the spelling of every word it saw.
 
-    One analyzer is meant to be reused: the canonical spelling of each
-    distinct word is computed once (a news site has a few thousand).
+    One analyzer is meant to be reused: each distinct word is looked at once
+    (a news site has a few tens of thousands). A term is an integer code
+    (:meth:`codes`): a syllable's id, or a pair of ids for a syllable pair;
+    :meth:`spell` gives its text ("hội", "đại hội", "~dai hoi").
     """
 
     def __init__(self, bigrams: bool = True, unaccented_twins: bool = True,
@@ -109,23 +115,38 @@ class Analyzer:
         self.unaccented_twins = unaccented_twins
         self.normalise_tones = normalise_tones
         self.stop_words = stop_words
-        self._words: dict[str, tuple[str, str, bool]] = {}
+        self._words: dict[str, int] = {}  # token -> word number
+        self._syllable_ids: dict[str, int] = {}  # a syllable term's text -> its id
+        self._spellings: list[str] = []  # id -> text
+        self._twins = np.zeros(1024, dtype=bool)  # id -> whether an unaccented twin (and room)
+        # Per word number: its syllable's id, its twin's id, whether a stop word, whether a break
+        # (rows beyond the words numbered so far are room to grow).
+        self._table = np.zeros((1024, 4), dtype=np.int64)
 
-    def _word(self, word: str):
-        """(canonical syllable, its unaccented twin term, is a stop word), or BREAK.
-
-        Punctuation, and "words" too long to be Vietnamese (a URL, a code),
-        break the text into phrases: no syllable pair spans them.
-        """
-        found = self._words.get(word)
-        if found is None and (not word[0].isalpha() or len(word) > MAX_WORD):
-            found = self._words[word] = BREAK
+    def _syllable_id(self, text: str) -> int:
+        found = self._syllable_ids.get(text)
         if found is None:
+            found = self._syllable_ids[text] = len(self._spellings)
+            self._spellings.append(text)
+            if found == len(self._twins):
+                self._twins = np.concatenate([self._twins, np.zeros_like(self._twins)])
+            self._twins[found] = text[0] == UNACCENTED_PREFIX
+        return found
+
+    def _word(self, word: str) -> None:
+        """Number a new token: punctuation, and "words" too long to be Vietnamese (a URL, a
+        code), break the text into phrases (no syllable pair spans them)."""
+        if not word[0].isalpha() or len(word) > MAX_WORD:
+            row = (0, 0, 0, 1)
+        else:
             key = syllable(word) if self.normalise_tones else word
             plain = unaccented(key)
             stop = self.stop_words and (key in STOP or (key == plain and key in UNACCENTED_STOP))
-            found = self._words[word] = (key, UNACCENTED_PREFIX + plain, stop)
-        return found
+            row = (self._syllable_id(key), self._syllable_id(UNACCENTED_PREFIX + plain), int(stop), 0)
+        number = self._words[word] = len(self._words)
+        if number == len(self._table):
+            self._table = np.concatenate([self._table, np.zeros_like(self._table)])
+        self._table[number] = row
 
     @staticmethod
     def typed_without_diacritics(text: str) -> bool:
@@ -140,38 +161,45 @@ class Analyzer:
             return False
         return len(text.encode("utf-8")) - len(text) < 0.1 * words
 
-    def terms(self, text: str, accents: bool = True) -> Counter:
-        """Term counts of ``text``: syllables, syllable pairs and their unaccented twins.
+    def codes(self, text: str, accents: bool = True) -> np.ndarray:
+        """Every term of ``text`` as it occurs, as codes (int64): syllables, syllable pairs
+        and their unaccented twins.
 
         ``accents=False`` (text typed without diacritics) gives the
         unaccented terms only: its plain spellings mean nothing more.
         """
-        found: list[str] = []
-        add = found.append
-        twins = self.unaccented_twins or not accents
-        bigrams = self.bigrams
-        words = self._words
-        previous = None
-        for token in TOKEN.findall(unicodedata.normalize("NFC", text).lower()):
-            word = words.get(token) or self._word(token)
-            if word is BREAK:
-                previous = None
-                continue
-            key, twin, stop = word
-            if not stop:
-                if accents:
-                    add(key)
-                if twins:
-                    add(twin)
-            if bigrams and previous is not None and not (stop and previous[2]):
-                if accents:
-                    add(previous[0] + " " + key)
-                if twins:
-                    add(previous[1] + " " + twin[1:])
-            previous = word
-        return Counter(found)
+        tokens = TOKEN.findall(unicodedata.normalize("NFC", text).lower())
+        for token in set(tokens).difference(self._words):
+            self._word(token)
+        words = self._table[np.fromiter(map(self._words.__getitem__, tokens), np.int64, len(tokens))]
+        key, twin, stop, brk = words.T
+        kinds = [k for k, wanted in ((key, accents), (twin, self.unaccented_twins or not accents)) if wanted]
+        found = [ids[(stop == 0) & (brk == 0)] for ids in kinds]
+        if self.bigrams and len(tokens) > 1:
+            pair = (brk[:-1] == 0) & (brk[1:] == 0) & ~((stop[:-1] == 1) & (stop[1:] == 1))
+            found += [_pair(ids[:-1][pair], ids[1:][pair]) for ids in kinds]
+        return np.concatenate(found) if found else np.empty(0, np.int64)
+
+    def spell(self, code: int) -> str:
+        """A term's text: "hội", "đại hội", or an unaccented twin "~dai hoi"."""
+        if code < PAIR:
+            return self._spellings[code]
+        first, second = self._spellings[(code >> PAIR_SHIFT) - 1], self._spellings[code & (PAIR - 1)]
+        return first + " " + (second[1:] if second[0] == UNACCENTED_PREFIX else second)
+
+    def is_twin(self, codes: np.ndarray) -> np.ndarray:
+        """Which of ``codes`` are unaccented twins."""
+        return self._twins[np.where(codes < PAIR, codes, codes & (PAIR - 1))]
+
+    def terms(self, text: str, accents: bool = True) -> Counter:
+        """Term counts of ``text``, by their text (see :meth:`codes`)."""
+        return Counter(self.spell(int(c)) for c in self.codes(text, accents))
 
     def tag(self, name: str) -> str:
         """A tag's matching key: canonical, unaccented ("Hoà bình" = "hoa binh")."""
         words = TAG_WORD.findall(unicodedata.normalize("NFC", name).lower())
         return " ".join(unaccented(syllable(w)) for w in words) or name.strip().lower()
+
+
+def _pair(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    return ((first + 1) << PAIR_SHIFT) | second
