@@ -454,8 +454,8 @@ def _redo_profiles(corpus: Corpus, changed: list[int]) -> set[int]:
         scores = corpus.scores(entering[start:start + 512])
         touched |= set(np.flatnonzero(((scores > params.floor) & (scores >= weakest - SLACK)).any(axis=0)))
     redone = set(changed)  # their date or category may have changed, not their profile
-    for row, scores in corpus.best_scores(sorted(touched)):
-        old, new = corpus.profiles[row], corpus.profile_of(scores)
+    for row, *new in corpus.computed_profiles(sorted(touched)):
+        old = corpus.profiles[row]
         if old is None or row in corpus.stale or not all(map(np.array_equal, old, new)):
             corpus.set_profile(row, *new)
             redone.add(row)

@@ -40,8 +40,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sparse_dot_topn import sp_matmul_topn
 
 from .text import UNACCENTED_PREFIX, Analyzer
+
+PROFILE_MARGIN = 8  # more of a row's best scores kept than its profile needs, to see ties at the cut
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ class Corpus:
         self.matrix = sp.hstack([_rows([d.terms for d in self.docs], [d.weights for d in self.docs]),
                                  self.editorial], format="csr", dtype=np.float32)
         self._transposed = None  # made on first use
+        self._candidates_transposed = None  # the same, excluded articles' scores zero
         self._by_category = None  # category -> its candidate rows, newest first
         self._unit_profiles = None  # made on first use, dropped when a profile changes
         self.published = np.array([d.published_at for d in self.docs], dtype=np.float64)
@@ -205,10 +209,38 @@ class Corpus:
         above = np.flatnonzero(scores > self.params.floor)
         return self._best(above, scores[above].astype(np.float32), self.params.profile_size)
 
+    def computed_profiles(self, rows: Iterable[int], block: int = 512):
+        """(row, positions, scores) of each of ``rows``' profile, computed from the vectors.
+
+        The same as :meth:`profile_of` its :meth:`best_scores`, bit for bit,
+        without a dense row of scores: the product keeps only each row's best
+        (sparse_dot_topn). Where equal scores may run past what it kept, the
+        row is scored in full instead.
+        """
+        size = self.params.profile_size
+        kept = size + 1 + PROFILE_MARGIN  # + 1: the article itself
+        if self._candidates_transposed is None:
+            candidates = sp.diags(self.candidate.astype(np.float32)) @ self.matrix
+            self._candidates_transposed = sp.csr_matrix(candidates.T, dtype=np.float32)
+        rows = list(rows)
+        for start in range(0, len(rows), block):
+            chunk = rows[start:start + block]
+            best = sp_matmul_topn(self.matrix[np.asarray(chunk, dtype=np.int64)], self._candidates_transposed,
+                                  top_n=kept, threshold=self.params.floor)
+            for i, row in enumerate(chunk):
+                span = slice(best.indptr[i], best.indptr[i + 1])
+                positions, scores = best.indices[span].astype(np.int64), best.data[span]
+                others = positions != row
+                positions, scores = positions[others], scores[others]
+                if best.indptr[i + 1] - best.indptr[i] == kept and np.sort(scores)[-size] == scores.min():
+                    yield row, *self.profile_of(next(self.best_scores([row]))[1])  # ties run past the cut
+                else:
+                    yield row, *self._best(positions, scores.astype(np.float32), size)
+
     def build_profiles(self, rows: Iterable[int] | None = None, on_row: Callable[[], None] | None = None) -> None:
         """Compute the profiles of ``rows`` (all by default) from the vectors."""
-        for row, scores in self.best_scores(range(len(self)) if rows is None else rows):
-            self.set_profile(row, *self.profile_of(scores))
+        for row, positions, scores in self.computed_profiles(range(len(self)) if rows is None else rows):
+            self.set_profile(row, positions, scores)
             if on_row:
                 on_row()
 
