@@ -161,3 +161,19 @@ def test_an_article_with_the_same_neighbours_outranks_one_sharing_only_incidenta
     assert shared_words.index(9) < shared_words.index(2)  # by shared words alone, the notice first
     related, _ = ranked(site, of=1, params=Params(threshold=0.0), size=10)
     assert set(related[:3]) == {2, 3, 10} and related.index(9) > 2  # neighbours compared: sports first
+
+
+def test_a_profile_with_many_equal_scores_keeps_the_newest_of_them():
+    """Twenty copies of one article tie for a profile of three: the newest three win, however
+    the product that keeps only each row's best scores happened to cut among them."""
+    params = Params(profile_size=3)
+    copies = [article(i, "Đại hội chi bộ", CONGRESS, day=100 - i) for i in range(1, 21)]
+    docs, *_ = index_all(copies + SITE[:5], params)  # SITE's ids 1-5 reused: renumber them
+    docs = docs[:20] + [dataclasses.replace(d, id=100 + d.id) for d in docs[20:]]
+    corpus = Corpus(docs, params)
+    corpus.build_profiles()
+    full = {row: corpus.profile_of(scores) for row, scores in corpus.best_scores(range(len(corpus)))}
+    for row, (positions, scores) in enumerate(corpus.profiles):
+        assert positions.tolist() == full[row][0].tolist() and scores.tolist() == full[row][1].tolist()
+    first = corpus.position[1]
+    assert corpus.ids[corpus.profiles[first][0]].tolist() == [2, 3, 4]
