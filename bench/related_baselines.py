@@ -22,7 +22,6 @@ in its source and MySQL's manual:
 """
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Sequence

@@ -36,7 +36,8 @@ from site_core.api import content_changed, db, write_transaction
 from site_core.reading import article_tags, categories, plain_text, published_articles
 
 from .models import IndexedArticle, Neighbour, State, Term
-from .scoring import ArticleText, Corpus, Doc, Params, Terms, analyse, index_all, make_doc, tag_hashes, vector
+from .analysis import ArticleText, index_all
+from .scoring import Corpus, Doc, Params, Terms, analyse, make_doc, tag_hashes, vector
 from .text import Analyzer
 from .widget import stored_size
 
@@ -150,7 +151,7 @@ def load_corpus(connection, config: Config, excluded: set[int]) -> Corpus:
 
 
 def _text(source: Source, excluded: set[int]) -> ArticleText:
-    return ArticleText(source.id, source.title, plain_text(source.body_html), source.category_id,
+    return ArticleText(source.id, source.title, source.body_html, source.category_id,
                        source.published_at.timestamp(), source.tags, source.category_id in excluded)
 
 
@@ -240,7 +241,7 @@ def compute(config: Config, progress: Progress = _no_progress) -> Computed:
         excluded = excluded_category_ids(connection, config.exclude_categories, analyzer)
         sources = list(read_published(connection))
     with progress("Phân tích bài viết", len(sources)) as bar:
-        docs, vocabulary, df = index_all((_text(s, excluded) for s in sources), config.params, analyzer,
+        docs, vocabulary, df = index_all((_text(s, excluded) for s in sources), config.params, html=True,
                                          on_article=lambda: bar.update(1))
     corpus = Corpus(docs, config.params)
     with progress("So sánh các bài viết", len(docs)) as bar:

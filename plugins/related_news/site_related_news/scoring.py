@@ -42,7 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 from sparse_dot_topn import sp_matmul, sp_matmul_topn
 
-from .text import UNACCENTED_PREFIX, Analyzer
+from .text import Analyzer
 
 PROFILE_MARGIN = 8  # more of a row's best scores kept than its profile needs, to see ties at the cut
 
@@ -91,10 +91,12 @@ def analyse(analyzer: Analyzer, title: str, text: str, params: Params) -> Terms:
     weight; others have both, the unaccented twins at ``unaccented_weight``.
     """
     accents = not analyzer.typed_without_diacritics(title + " " + text)
-    body, head = analyzer.codes(text, accents), analyzer.codes(title, accents)
-    codes, inverse = np.unique(np.concatenate([body, head]), return_inverse=True)
-    weight = np.concatenate([np.ones(len(body)), np.full(len(head), params.title_weight)])
-    counts = np.bincount(inverse.ravel(), weight, minlength=len(codes)).astype(np.float32)
+    body, body_counts = np.unique(analyzer.codes(text, accents), return_counts=True)
+    head, head_counts = np.unique(analyzer.codes(title, accents), return_counts=True)
+    codes = np.union1d(body, head)
+    counts = np.zeros(len(codes), dtype=np.float32)
+    counts[np.searchsorted(codes, body)] += body_counts
+    counts[np.searchsorted(codes, head)] += head_counts * params.title_weight
     return Terms(codes, counts, analyzer.is_twin(codes) if accents else np.zeros(len(codes), dtype=bool))
 
 
@@ -358,44 +360,6 @@ def _tag_rows(tags: Sequence[np.ndarray]) -> sp.csr_matrix:
     weight = np.divide(weight, norms[row], out=np.zeros_like(weight), where=norms[row] > 0)
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     return sp.csr_matrix((weight, column, indptr), shape=(len(tags), len(distinct)))
-
-
-@dataclass
-class ArticleText:
-    """What the ranking reads of an article: plain text, tags, category, date."""
-
-    id: int
-    title: str
-    text: str
-    category_id: object
-    published_at: float  # POSIX seconds
-    tags: Sequence[str] = ()
-    excluded: bool = False
-
-
-def index_all(articles: Iterable[ArticleText], params: Params, analyzer: Analyzer | None = None,
-              on_article: Callable[[], None] | None = None) -> tuple[list[Doc], list[str], np.ndarray]:
-    """Every article's vector with exact document frequencies: the full rebuild's maths.
-
-    Returns the docs, the vocabulary (term id -> term) and each id's document frequency.
-    """
-    analyzer = analyzer or Analyzer()
-    articles = list(articles)
-    analysed = []
-    for article in articles:
-        analysed.append(analyse(analyzer, article.title, article.text, params))
-        if on_article:
-            on_article()
-    codes, ids = np.unique(np.concatenate([t.codes for t in analysed] or [np.empty(0, np.int64)]),
-                           return_inverse=True)
-    ids = np.split(ids.ravel().astype(np.int32), np.cumsum([len(t.codes) for t in analysed])[:-1])
-    df = np.bincount(np.concatenate(ids), minlength=len(codes)) if analysed else np.zeros(0, np.int64)
-    docs = []
-    for article, terms, term_ids in zip(articles, analysed, ids):
-        kept, weights = vector(terms, df[term_ids], len(articles), params)
-        docs.append(make_doc(article.id, article.category_id, article.published_at,
-                             tag_hashes(analyzer, article.tags), term_ids[kept], weights, article.excluded))
-    return docs, [analyzer.spell(int(c)) for c in codes], df
 
 
 def make_doc(id, category_id, published_at, tags, term_ids, weights, excluded=False) -> Doc:

@@ -180,12 +180,14 @@ class Analyzer:
             found += [_pair(ids[:-1][pair], ids[1:][pair]) for ids in kinds]
         return np.concatenate(found) if found else np.empty(0, np.int64)
 
+    @property
+    def spellings(self) -> list[str]:
+        """Each syllable id's text."""
+        return self._spellings
+
     def spell(self, code: int) -> str:
         """A term's text: "hội", "đại hội", or an unaccented twin "~dai hoi"."""
-        if code < PAIR:
-            return self._spellings[code]
-        first, second = self._spellings[(code >> PAIR_SHIFT) - 1], self._spellings[code & (PAIR - 1)]
-        return first + " " + (second[1:] if second[0] == UNACCENTED_PREFIX else second)
+        return spell(code, self._spellings)
 
     def is_twin(self, codes: np.ndarray) -> np.ndarray:
         """Which of ``codes`` are unaccented twins."""
@@ -203,3 +205,19 @@ class Analyzer:
 
 def _pair(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return ((first + 1) << PAIR_SHIFT) | second
+
+
+def spell(code: int, spellings: list[str]) -> str:
+    """The text of a term's code, its syllables' spellings by id."""
+    if code < PAIR:
+        return spellings[code]
+    first, second = spellings[(code >> PAIR_SHIFT) - 1], spellings[code & (PAIR - 1)]
+    return first + " " + (second[1:] if second[0] == UNACCENTED_PREFIX else second)
+
+
+def renumber(codes: np.ndarray, new_ids: np.ndarray) -> np.ndarray:
+    """``codes`` with each syllable id ``i`` replaced by ``new_ids[i]``."""
+    pair = codes >= PAIR
+    first = np.where(pair, (codes >> PAIR_SHIFT) - 1, 0)
+    second = np.where(pair, codes & (PAIR - 1), codes)
+    return np.where(pair, _pair(new_ids[first], new_ids[second]), new_ids[second])

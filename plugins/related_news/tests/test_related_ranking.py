@@ -1,7 +1,8 @@
 """The ranking on small hand-made sets where the answer is obvious."""
 import dataclasses
 
-from site_related_news.scoring import ArticleText, Corpus, Params, index_all
+from site_related_news.analysis import ArticleText, index_all
+from site_related_news.scoring import Corpus, Params
 
 SPORT = "Các đội bóng chuyền thi đấu sôi nổi trên sân vận động. Vận động viên giành giải nhất hội thao."
 VACCINE = "Cán bộ được tiêm vắc xin phòng dịch COVID-19. Ngành y tế tổ chức tiêm chủng an toàn cho học viên."

@@ -1,0 +1,132 @@
+"""From articles to vectors: analysing many articles at once, on every core.
+
+A rebuild analyses every article, and that is most of its time; each
+article's terms depend on its own text only. So a large batch is cut into
+one contiguous part per core: this process analyses the first part while
+forked copies of it analyse the rest, each with its own :class:`Analyzer`.
+Only a process with a single thread forks (``flask import-articles``,
+``flask related rebuild``): a fork copies no other thread, so a lock another
+thread held would stay held in the copy. Elsewhere (a web worker with
+threads) the batch is analysed here alone.
+The parts' syllable ids are then renumbered into one table ordered by
+spelling, so the result is the same however the batch was cut (and on a
+machine with one core).
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from site_core.content import plain_text
+
+from .scoring import Doc, Params, Terms, analyse, make_doc, tag_hashes, vector
+from .text import Analyzer, renumber, spell
+
+log = logging.getLogger(__name__)
+
+PARALLEL_FROM = 1000  # fewer articles: one process (starting another costs about half a second of CPU)
+MAX_PROCESSES = 4
+
+Texts = Sequence[tuple[str, str]]  # (title, text)
+
+
+@dataclass
+class ArticleText:
+    """What the ranking reads of an article: its text (plain, or HTML: see :func:`index_all`), tags,
+    category, date."""
+
+    id: int
+    title: str
+    text: str
+    category_id: object
+    published_at: float  # POSIX seconds
+    tags: Sequence[str] = ()
+    excluded: bool = False
+
+
+def index_all(articles: Iterable[ArticleText], params: Params, html: bool = False,
+              on_article: Callable[[], None] | None = None) -> tuple[list[Doc], list[str], np.ndarray]:
+    """Every article's vector with exact document frequencies: the full rebuild's maths
+    (the texts plain, or HTML with ``html``; analysed on every core when there are many).
+
+    Returns the docs, the vocabulary (term id -> term) and each id's document frequency.
+    """
+    articles = list(articles)
+    spellings, analysed = analyse_many([(a.title, a.text) for a in articles], params, html, on_article)
+    every = np.concatenate([t.codes for t in analysed] or [np.empty(0, np.int64)])
+    codes = np.unique(every)  # term id: its code's rank
+    ids = np.split(np.searchsorted(codes, every).astype(np.int32), np.cumsum([len(t.codes) for t in analysed])[:-1])
+    df = np.bincount(np.concatenate(ids), minlength=len(codes)) if analysed else np.zeros(0, np.int64)
+    docs = []
+    analyzer = Analyzer()  # for the tags
+    for article, terms, term_ids in zip(articles, analysed, ids):
+        kept, weights = vector(terms, df[term_ids], len(articles), params)
+        docs.append(make_doc(article.id, article.category_id, article.published_at,
+                             tag_hashes(analyzer, article.tags), term_ids[kept], weights, article.excluded))
+    return docs, [spell(c, spellings) for c in codes.tolist()], df
+
+
+def analyse_many(texts: Texts, params: Params, html: bool = False,
+                 on_article: Callable[[], None] | None = None) -> tuple[list[str], list[Terms]]:
+    """Every (title, text)'s terms (the text plain, or HTML with ``html``), and the syllable
+    spellings their codes number (see :meth:`Analyzer.spell`)."""
+    alone = len(texts) < PARALLEL_FROM or threading.active_count() > 1
+    bounds = _parts(len(texts), 1 if alone else _cores())
+    parts = [texts[start:end] for start, end in bounds]
+    if len(parts) == 1:
+        return _renumbered([_analyse_part(parts[0], params, html, on_article)])
+    try:
+        with ProcessPoolExecutor(len(parts) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            others = [pool.submit(_analyse_part, part, params, html) for part in parts[1:]]
+            results = [_analyse_part(parts[0], params, html, on_article)]
+            for future, part in zip(others, parts[1:]):
+                results.append(future.result())
+                if on_article:
+                    for _ in part:
+                        on_article()
+    except (OSError, RuntimeError) as error:  # no processes to be had here (BrokenProcessPool is a RuntimeError)
+        log.warning("related news: analysing in one process (%s)", error)
+        return _renumbered([_analyse_part(texts, params, html, on_article)])
+    return _renumbered(results)
+
+
+def _cores() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_PROCESSES))
+
+
+def _parts(count: int, parts: int) -> list[tuple[int, int]]:
+    cuts = [count * i // parts for i in range(parts + 1)]
+    return list(zip(cuts, cuts[1:])) or [(0, 0)]
+
+
+def _analyse_part(texts: Texts, params: Params, html: bool,
+                  on_article: Callable[[], None] | None = None) -> tuple[list[str], list[Terms]]:
+    analyzer = Analyzer()
+    analysed = []
+    for title, text in texts:
+        analysed.append(analyse(analyzer, title, plain_text(text) if html else text, params))
+        if on_article:
+            on_article()
+    return analyzer.spellings, analysed
+
+
+def _renumbered(results: list[tuple[list[str], list[Terms]]]) -> tuple[list[str], list[Terms]]:
+    """The parts' terms with one syllable table, ordered by spelling; each article's terms
+    sorted by their new codes."""
+    spellings = sorted(set().union(*(part_spellings for part_spellings, _ in results)))
+    number = {spelling: i for i, spelling in enumerate(spellings)}
+    analysed = []
+    for part_spellings, terms in results:
+        new_ids = np.array([number[s] for s in part_spellings], dtype=np.int64)
+        for each in terms:
+            codes = renumber(each.codes, new_ids)
+            order = np.argsort(codes)
+            analysed.append(Terms(codes[order], each.counts[order], each.twins[order]))
+    return spellings, analysed
