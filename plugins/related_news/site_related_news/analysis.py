@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,13 +25,12 @@ import numpy as np
 
 from site_core.content import plain_text
 
-from .scoring import Doc, Params, Terms, analyse, make_doc, tag_hashes, vector
+from .scoring import Doc, Params, Terms, analyse, cores, make_doc, tag_hashes, vector
 from .text import Analyzer, renumber, spell
 
 log = logging.getLogger(__name__)
 
 PARALLEL_FROM = 1000  # fewer articles: one process (starting another costs about half a second of CPU)
-MAX_PROCESSES = 4
 
 Texts = Sequence[tuple[str, str]]  # (title, text)
 
@@ -78,7 +76,7 @@ def analyse_many(texts: Texts, params: Params, html: bool = False,
     """Every (title, text)'s terms (the text plain, or HTML with ``html``), and the syllable
     spellings their codes number (see :meth:`Analyzer.spell`)."""
     alone = len(texts) < PARALLEL_FROM or threading.active_count() > 1
-    bounds = _parts(len(texts), 1 if alone else _cores())
+    bounds = _parts(len(texts), 1 if alone else cores())
     parts = [texts[start:end] for start, end in bounds]
     if len(parts) == 1:
         return _renumbered([_analyse_part(parts[0], params, html, on_article)])
@@ -95,10 +93,6 @@ def analyse_many(texts: Texts, params: Params, html: bool = False,
         log.warning("related news: analysing in one process (%s)", error)
         return _renumbered([_analyse_part(texts, params, html, on_article)])
     return _renumbered(results)
-
-
-def _cores() -> int:
-    return max(1, min(len(os.sched_getaffinity(0)), MAX_PROCESSES))
 
 
 def _parts(count: int, parts: int) -> list[tuple[int, int]]:

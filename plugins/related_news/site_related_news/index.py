@@ -178,17 +178,14 @@ def _lock(connection) -> None:
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
 
 
-def _insert_plain(connection, table: sa.Table, rows: list[dict]) -> None:
+def _insert_plain(connection, table: sa.Table, columns: list[str], rows: list[tuple]) -> None:
     """Insert many rows of plain values (numbers, text, booleans) straight through the driver:
     a rebuild writes hundreds of thousands, and SQLAlchemy's per-row work would cost seconds."""
-    if not rows:
-        return
-    columns = list(rows[0])
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
                  f"VALUES ({', '.join([marker] * len(columns))})")
     for chunk in _chunks(rows, 5000):
-        connection.exec_driver_sql(statement, [tuple(row[c] for c in columns) for row in chunk])
+        connection.exec_driver_sql(statement, chunk)
 
 
 def _set_state(connection, values: dict[str, str]) -> None:
@@ -229,7 +226,7 @@ class Computed:
     """Everything a rebuild stores, computed from the articles."""
 
     documents: list[dict]
-    terms: list[dict]
+    terms: list[tuple[str, int, int]]  # (term, id, df)
     neighbours: list[dict]
     fallback_lists: int
 
@@ -254,7 +251,7 @@ def compute(config: Config, progress: Progress = _no_progress) -> Computed:
             neighbours.extend(_neighbour_rows(corpus.docs[row].id, entries))
             fallbacks += bool(entries) and all(fallback for *_, fallback in entries)
             bar.update(1)
-    terms = [{"term": term, "id": i, "df": int(df[i])} for i, term in enumerate(vocabulary)]
+    terms = list(zip(vocabulary, range(len(vocabulary)), df.tolist()))
     return Computed(documents, terms, neighbours, fallbacks)
 
 
@@ -298,8 +295,9 @@ def rebuild(config: Config, progress: Progress = _no_progress) -> RebuildReport:
             connection.execute(table.delete())
         for chunk in _chunks(computed.documents, 5000):
             connection.execute(DOCUMENTS.insert(), chunk)
-        for table, values in ((TERMS, computed.terms), (NEIGHBOURS, computed.neighbours)):
-            _insert_plain(connection, table, values)
+        _insert_plain(connection, TERMS, ["term", "id", "df"], computed.terms)
+        columns = list(NEIGHBOURS.c.keys())
+        _insert_plain(connection, NEIGHBOURS, columns, [tuple(row[c] for c in columns) for row in computed.neighbours])
         _set_state(connection, {"built_at": started.isoformat(), "settings": config.fingerprint(),
                                 "documents": str(len(computed.documents))})
     if db.engine.dialect.name == "postgresql":  # fresh statistics for the planner after a bulk write

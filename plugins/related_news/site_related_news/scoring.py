@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -228,7 +229,7 @@ class Corpus:
         for start in range(0, len(rows), block):
             chunk = rows[start:start + block]
             best = sp_matmul_topn(self.matrix[np.asarray(chunk, dtype=np.int64)], self._candidates_transposed,
-                                  top_n=kept, threshold=self.params.floor)
+                                  top_n=kept, threshold=self.params.floor, n_threads=_threads(len(chunk)))
             for i, row in enumerate(chunk):
                 span = slice(best.indptr[i], best.indptr[i + 1])
                 positions, scores = best.indices[span].astype(np.int64), best.data[span]
@@ -310,8 +311,9 @@ class Corpus:
         block = max(16, min(block, 4_000_000 // max(len(self), 1)))  # a dense block of about 32 MB
         for start in range(0, len(rows), block):
             chunk = rows[start:start + block]
-            second = sp_matmul(unit[chunk], transposed[0]).toarray()  # the two parts added dense:
-            second += sp_matmul(self.editorial[chunk], transposed[1]).toarray()  # the same sums, cheaper
+            threads = _threads(len(chunk))  # the two parts added dense: the same sums, cheaper
+            second = sp_matmul(unit[chunk], transposed[0], n_threads=threads).toarray()
+            second += sp_matmul(self.editorial[chunk], transposed[1], n_threads=threads).toarray()
             for i, row in enumerate(chunk):
                 positions, first = self.profiles[row]
                 score = self._combine(first.astype(np.float64), second[i, positions])
@@ -334,6 +336,17 @@ class Corpus:
         latest = self._by_category.get(self.category[row], np.empty(0, np.int64))
         picked = [i for i in latest[: count + len(taken) + 1].tolist() if i != row and i not in taken][:count]
         return [(int(self.ids[i]), 0.0, True) for i in picked]
+
+
+def cores() -> int:
+    """The cores this process may run on (at most 4)."""
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
+
+
+def _threads(rows: int) -> int | None:
+    """Threads for a product of ``rows`` rows: one per core for many rows (each row is
+    computed alone, so the result is the same)."""
+    return cores() if rows >= 64 and cores() > 1 else None
 
 
 def _rows(columns: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> sp.csr_matrix:

@@ -16,7 +16,7 @@ SCRIPT = textwrap.dedent("""
 
     texts = pickle.loads(sys.stdin.buffer.read())
     articles = [ArticleText(i, title, body, None, float(i)) for i, (title, body) in enumerate(texts)]
-    analysis.PARALLEL_FROM, analysis._cores = 2, lambda: 3
+    analysis.PARALLEL_FROM, analysis.cores = 2, lambda: 3
     many = index_all(articles, Params(), html=True)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     analysis.PARALLEL_FROM = 10 ** 9
@@ -52,7 +52,7 @@ def test_without_other_processes_the_batch_is_analysed_here(topics, monkeypatch,
     articles = [ArticleText(i, title, body, None, float(i)) for i, (title, body) in enumerate(_texts(topics))]
     expected = index_all(articles, Params(), html=True)
     monkeypatch.setattr(analysis, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(analysis, "_cores", lambda: 2)
+    monkeypatch.setattr(analysis, "cores", lambda: 2)
     monkeypatch.setattr(analysis.threading, "active_count", lambda: 1)
     monkeypatch.setattr(analysis, "ProcessPoolExecutor", NoProcesses)
     with caplog.at_level(logging.WARNING):
@@ -63,7 +63,7 @@ def test_without_other_processes_the_batch_is_analysed_here(topics, monkeypatch,
 
 def test_a_process_with_threads_does_not_fork(topics, monkeypatch):
     monkeypatch.setattr(analysis, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(analysis, "_cores", lambda: 2)
+    monkeypatch.setattr(analysis, "cores", lambda: 2)
     monkeypatch.setattr(analysis.threading, "active_count", lambda: 3)
     monkeypatch.setattr(analysis, "ProcessPoolExecutor", None)  # would raise TypeError if used
     articles = [ArticleText(i, title, body, None, float(i)) for i, (title, body) in enumerate(_texts(topics))]
