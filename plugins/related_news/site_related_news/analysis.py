@@ -57,29 +57,38 @@ def index_all(articles: Iterable[ArticleText], params: Params, html: bool = Fals
     Returns the docs, the vocabulary (term id -> term) and each id's document frequency.
     """
     articles = list(articles)
-    spellings, analysed = analyse_many([(a.title, a.text) for a in articles], params, html, on_article)
-    every = np.concatenate([t.codes for t in analysed] or [np.empty(0, np.int64)])
-    codes = np.unique(every)  # term id: its code's rank
-    ids = np.split(np.searchsorted(codes, every).astype(np.int32), np.cumsum([len(t.codes) for t in analysed])[:-1])
-    df = np.bincount(np.concatenate(ids), minlength=len(codes)) if analysed else np.zeros(0, np.int64)
+    vocabulary, analysed = analyse_many([(a.title, a.text) for a in articles], params, html, on_article)
+    df = np.bincount(np.concatenate([ids for ids, _ in analysed] or [np.empty(0, np.int32)]),
+                     minlength=len(vocabulary))
     docs = []
     analyzer = Analyzer()  # for the tags
-    for article, terms, term_ids in zip(articles, analysed, ids):
+    for article, (term_ids, terms) in zip(articles, analysed):
         kept, weights = vector(terms, df[term_ids], len(articles), params)
         docs.append(make_doc(article.id, article.category_id, article.published_at,
                              tag_hashes(analyzer, article.tags), term_ids[kept], weights, article.excluded))
-    return docs, [spell(c, spellings) for c in codes.tolist()], df
+    return docs, vocabulary, df
+
+
+@dataclass
+class Part:
+    """A part of a batch, analysed: its syllable spellings, its terms (codes), and each
+    article's terms as positions in them."""
+
+    spellings: list[str]
+    codes: np.ndarray
+    articles: list[tuple[np.ndarray, Terms]]  # (positions in ``codes``, the terms)
 
 
 def analyse_many(texts: Texts, params: Params, html: bool = False,
-                 on_article: Callable[[], None] | None = None) -> tuple[list[str], list[Terms]]:
-    """Every (title, text)'s terms (the text plain, or HTML with ``html``), and the syllable
-    spellings their codes number (see :meth:`Analyzer.spell`)."""
+                 on_article: Callable[[], None] | None = None) -> tuple[list[str], list[tuple[np.ndarray, Terms]]]:
+    """Every (title, text)'s terms (the text plain, or HTML with ``html``): the vocabulary
+    (term id -> term, in the order of the terms' codes) and each article's (term ids, terms),
+    sorted by id."""
     alone = len(texts) < PARALLEL_FROM or threading.active_count() > 1
     bounds = _parts(len(texts), 1 if alone else cores())
     parts = [texts[start:end] for start, end in bounds]
     if len(parts) == 1:
-        return _renumbered([_analyse_part(parts[0], params, html, on_article)])
+        return _merged([_analyse_part(parts[0], params, html, on_article)])
     try:
         with ProcessPoolExecutor(len(parts) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
             others = [pool.submit(_analyse_part, part, params, html) for part in parts[1:]]
@@ -91,8 +100,8 @@ def analyse_many(texts: Texts, params: Params, html: bool = False,
                         on_article()
     except (OSError, RuntimeError) as error:  # no processes to be had here (BrokenProcessPool is a RuntimeError)
         log.warning("related news: analysing in one process (%s)", error)
-        return _renumbered([_analyse_part(texts, params, html, on_article)])
-    return _renumbered(results)
+        return _merged([_analyse_part(texts, params, html, on_article)])
+    return _merged(results)
 
 
 def _parts(count: int, parts: int) -> list[tuple[int, int]]:
@@ -101,26 +110,39 @@ def _parts(count: int, parts: int) -> list[tuple[int, int]]:
 
 
 def _analyse_part(texts: Texts, params: Params, html: bool,
-                  on_article: Callable[[], None] | None = None) -> tuple[list[str], list[Terms]]:
+                  on_article: Callable[[], None] | None = None) -> Part:
     analyzer = Analyzer()
     analysed = []
     for title, text in texts:
         analysed.append(analyse(analyzer, title, plain_text(text) if html else text, params))
         if on_article:
             on_article()
-    return analyzer.spellings, analysed
+    every = np.concatenate([t.codes for t in analysed] or [np.empty(0, np.int64)])
+    codes = _distinct(every)
+    positions = np.split(np.searchsorted(codes, every).astype(np.int32),
+                         np.cumsum([len(t.codes) for t in analysed])[:-1])
+    return Part(analyzer.spellings, codes, list(zip(positions, analysed)))
 
 
-def _renumbered(results: list[tuple[list[str], list[Terms]]]) -> tuple[list[str], list[Terms]]:
-    """The parts' terms with one syllable table, ordered by spelling; each article's terms
-    sorted by their new codes."""
-    spellings = sorted(set().union(*(part_spellings for part_spellings, _ in results)))
+def _merged(parts: list[Part]) -> tuple[list[str], list[tuple[np.ndarray, Terms]]]:
+    """One vocabulary for the parts: their syllables renumbered in the order of their spellings,
+    the terms in the order of their codes then."""
+    spellings = sorted(set().union(*(part.spellings for part in parts)))
     number = {spelling: i for i, spelling in enumerate(spellings)}
+    codes = [renumber(part.codes, np.array([number[s] for s in part.spellings], dtype=np.int64))
+             for part in parts]
+    vocabulary = _distinct(np.concatenate(codes))
     analysed = []
-    for part_spellings, terms in results:
-        new_ids = np.array([number[s] for s in part_spellings], dtype=np.int64)
-        for each in terms:
-            codes = renumber(each.codes, new_ids)
-            order = np.argsort(codes)
-            analysed.append(Terms(codes[order], each.counts[order], each.twins[order]))
-    return spellings, analysed
+    for part, part_codes in zip(parts, codes):
+        term_id = np.searchsorted(vocabulary, part_codes).astype(np.int32)  # position in the part -> term id
+        for positions, terms in part.articles:
+            ids = term_id[positions]
+            order = np.argsort(ids)
+            analysed.append((ids[order], Terms(vocabulary[ids[order]], terms.counts[order], terms.twins[order])))
+    return [spell(c, spellings) for c in vocabulary.tolist()], analysed
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct ``values``, sorted (numpy's ``unique`` hashes them: many times slower here)."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered

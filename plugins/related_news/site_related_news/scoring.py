@@ -92,12 +92,10 @@ def analyse(analyzer: Analyzer, title: str, text: str, params: Params) -> Terms:
     weight; others have both, the unaccented twins at ``unaccented_weight``.
     """
     accents = not analyzer.typed_without_diacritics(title + " " + text)
-    body, body_counts = np.unique(analyzer.codes(text, accents), return_counts=True)
-    head, head_counts = np.unique(analyzer.codes(title, accents), return_counts=True)
-    codes = np.union1d(body, head)
-    counts = np.zeros(len(codes), dtype=np.float32)
-    counts[np.searchsorted(codes, body)] += body_counts
-    counts[np.searchsorted(codes, head)] += head_counts * params.title_weight
+    body, head = analyzer.codes(text, accents), analyzer.codes(title, accents)
+    codes, inverse = np.unique(np.concatenate([body, head]), return_inverse=True)
+    weight = np.concatenate([np.ones(len(body)), np.full(len(head), params.title_weight)])
+    counts = np.bincount(inverse.ravel(), weight, minlength=len(codes)).astype(np.float32)
     return Terms(codes, counts, analyzer.is_twin(codes) if accents else np.zeros(len(codes), dtype=bool))
 
 
