@@ -225,18 +225,25 @@ class Corpus:
             self._candidates_transposed = sp.csr_matrix(candidates.T, dtype=np.float32)
         rows = list(rows)
         for start in range(0, len(rows), block):
-            chunk = rows[start:start + block]
-            best = sp_matmul_topn(self.matrix[np.asarray(chunk, dtype=np.int64)], self._candidates_transposed,
+            chunk = np.asarray(rows[start:start + block], dtype=np.int64)
+            best = sp_matmul_topn(self.matrix[chunk], self._candidates_transposed,
                                   top_n=kept, threshold=self.params.floor, n_threads=_threads(len(chunk)))
-            for i, row in enumerate(chunk):
-                span = slice(best.indptr[i], best.indptr[i + 1])
-                positions, scores = best.indices[span].astype(np.int64), best.data[span]
-                others = positions != row
-                positions, scores = positions[others], scores[others]
-                if best.indptr[i + 1] - best.indptr[i] == kept and np.sort(scores)[-size] == scores.min():
+            # Every entry of the block as (row in chunk, position, score), each row's best first.
+            owner = np.repeat(np.arange(len(chunk)), np.diff(best.indptr))
+            positions, scores = best.indices.astype(np.int64), best.data.astype(np.float32)
+            others = positions != chunk[owner]
+            owner, positions, scores = owner[others], positions[others], scores[others]
+            order = np.lexsort((-self.ids[positions], -self.published[positions], -scores, owner))
+            owner, positions, scores = owner[order], positions[order], scores[order]
+            starts = np.searchsorted(owner, np.arange(len(chunk) + 1))
+            for i, row in enumerate(chunk.tolist()):
+                first, end = starts[i], starts[i + 1]
+                if (np.diff(best.indptr[i:i + 2])[0] == kept and end - first >= size
+                        and scores[first + size - 1] == scores[end - 1]):
                     yield row, *self.profile_of(next(self.best_scores([row]))[1])  # ties run past the cut
                 else:
-                    yield row, *self._best(positions, scores.astype(np.float32), size)
+                    cut = min(end, first + size)
+                    yield row, positions[first:cut], scores[first:cut]
 
     def build_profiles(self, rows: Iterable[int] | None = None, on_row: Callable[[], None] | None = None) -> None:
         """Compute the profiles of ``rows`` (all by default) from the vectors."""
