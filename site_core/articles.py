@@ -359,6 +359,14 @@ def notify_changes(changes: list[tuple[Article, str]]) -> None:
             pass
 
 
+def notify_importing(changes: list[tuple[Article, str]]) -> None:
+    """Tell every enabled plugin that part of an import is committed (``site_articles_importing``)."""
+    from . import plugins
+
+    for _ in plugins.get().call_each("site_articles_importing", changes=list(changes)):
+        pass
+
+
 def _summary_from(body: str, limit: int = 300) -> str:
     text = plain_text(body)
     if len(text) <= limit:

@@ -126,6 +126,19 @@ def site_articles_changed(changes: list[tuple[Any, str]], plugin: Plugin) -> Non
 
 
 @hookspec
+def site_articles_importing(changes: list[tuple[Any, str]], plugin: Plugin) -> None:
+    """Part of an import is committed (``flask import-articles``; added in 1.2).
+
+    Called during an import, every ``IMPORT_BATCH`` (500) changes, with the
+    changes committed since the last call, as in :func:`site_articles_changed`.
+    Nothing is asked of the plugin: it may start work that the final
+    :func:`site_articles_changed` call (still made, with every change) then
+    needs less time for, for instance in another process while the import
+    goes on. Return value ignored; an exception is logged.
+    """
+
+
+@hookspec
 def site_demo_data(app: Flask, plugin: Plugin) -> str | None:
     """Add this plugin's demo data; called by ``flask load-demo``.
 

@@ -18,12 +18,13 @@ import markdown
 import sqlalchemy as sa
 import yaml
 
-from .articles import Article, article_slug, notify_changes, save_article
+from .articles import Article, article_slug, notify_changes, notify_importing, save_article
 from .db import begin_write, db
 from .pages import StaticPage, save_page
 from .records import ImportProblem, parse_record
 
 KINDS = ("article", "page")  # a page: see site_core.pages
+IMPORT_BATCH = 500  # changes per site_articles_importing call
 
 
 @dataclass
@@ -40,7 +41,8 @@ class ImportReport:
 def import_paths(paths: list[Path]) -> ImportReport:
     """Import every record of every file; commit each good one on its own.
 
-    Plugins hear of the changes once, at the end (even if the import stops early).
+    Plugins hear of the changes once, at the end (even if the import stops early);
+    meanwhile, every ``IMPORT_BATCH`` changes, of the last ones (``site_articles_importing``).
     """
     report = ImportReport()
     changes: list[tuple[Article, str]] = []
@@ -75,6 +77,8 @@ def _import_records(paths: list[Path], report: ImportReport, changes: list) -> N
             report.updated += not created
             if change:  # plugins hear of articles, not of pages
                 changes.append((article, change))
+                if len(changes) % IMPORT_BATCH == 0:
+                    notify_importing(changes[-IMPORT_BATCH:])
 
 
 def _records(path: Path, report: ImportReport) -> Iterator[tuple[str, Mapping]]:

@@ -65,6 +65,12 @@ def site_articles_changed(changes):
     with open(os.environ["HOOK_LOG"], "a") as handle:
         handle.write(json.dumps({"hook": "site_articles_changed",
                                  "changes": [[a.slug, c] for a, c in changes]}) + "\\n")
+
+@hookimpl
+def site_articles_importing(changes):
+    with open(os.environ["HOOK_LOG"], "a") as handle:
+        handle.write(json.dumps({"hook": "site_articles_importing",
+                                 "changes": [[a.slug, c] for a, c in changes]}) + "\\n")
 '''
 
 
@@ -81,10 +87,11 @@ def test_every_hookspec_is_called_by_the_core(install_plugin, site_app_factory, 
     install_plugin("recorder", RECORDER, static={"recorder.css": "/* */"})
     install_plugin("batch_recorder", BATCH_RECORDER)
     app = site_app_factory({"PLUGINS": {"enabled": ["recorder", "batch_recorder"]}})
+    monkeypatch.setattr("site_core.importer.IMPORT_BATCH", 2)  # one call for every two changes
     source = tmp_path / "one.jsonl"
     source.write_text("".join(json.dumps({"title": title, "body": "<p>x</p>",
                                           "published_at": "2020-01-02T08:00:00+07:00"}) + "\n"
-                              for title in ("Tin thử nghiệm", "Tin thứ hai")), encoding="utf-8")
+                              for title in ("Tin thử nghiệm", "Tin thứ hai", "Tin thứ ba")), encoding="utf-8")
     runner = app.test_cli_runner()
     assert runner.invoke(args=["import-articles", str(source)]).exit_code == 0
     client = app.test_client()
@@ -98,7 +105,11 @@ def test_every_hookspec_is_called_by_the_core(install_plugin, site_app_factory, 
     assert {"hook": "site_article_changed", "slug": "tin-thu-nghiem", "change": "published"} in calls
     assert {"hook": "site_article_changed", "slug": "tin-thu-hai", "change": "published"} in calls  # one each
     batches = [c["changes"] for c in calls if c["hook"] == "site_articles_changed"]
-    assert batches[0] == [["tin-thu-nghiem", "published"], ["tin-thu-hai", "published"]]  # one call, the import
+    assert batches[0] == [["tin-thu-nghiem", "published"], ["tin-thu-hai", "published"],
+                          ["tin-thu-ba", "published"]]  # one call, the whole import
+    parts = [c["changes"] for c in calls if c["hook"] == "site_articles_importing"]
+    assert parts[0] == [["tin-thu-nghiem", "published"], ["tin-thu-hai", "published"]]  # meanwhile, every two
+    assert parts[1][0][0] != "tin-thu-ba"  # the rest of the import: only at the end (then load-demo)
     assert {"hook": "site_page_view", "path": "/bai-viet/tin-thu-nghiem", "article": "tin-thu-nghiem"} in calls
 
 

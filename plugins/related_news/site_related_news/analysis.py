@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from site_core.content import plain_text
+from site_core.reading import plain_text
 
 from .scoring import Doc, Params, Terms, analyse, cores, make_doc, tag_hashes, vector
 from .text import Analyzer, renumber, spell

@@ -9,7 +9,7 @@ from . import caching, widget
 from .index import Config, rebuild, sync
 from .scoring import Params
 
-SITE_CORE_API = "1.1"  # the plugin API this plugin is written for (1.1: Widget.varies)
+SITE_CORE_API = "1.2"  # the plugin API this plugin is written for (1.1: Widget.varies; 1.2: site_articles_importing)
 TITLE = "Tin liên quan"
 LATEST_TITLE = "Tin mới"
 
