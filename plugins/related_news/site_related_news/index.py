@@ -36,7 +36,7 @@ from site_core.api import content_changed, db, write_transaction
 from site_core.reading import article_tags, categories, plain_text, published_articles
 
 from .models import IndexedArticle, Neighbour, State, Term
-from .analysis import ArticleText, index_all
+from .analysis import ArticleText, index_all, text_key
 from .scoring import Corpus, Doc, Params, Terms, analyse, make_doc, tag_hashes, vector
 from .text import Analyzer
 from .widget import stored_size
@@ -92,8 +92,7 @@ class Source:
     tags: list[str]
 
     def fingerprint(self) -> str:
-        data = "\0".join([self.title, self.body_html])
-        return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+        return text_key(self.title, self.body_html)
 
 
 def read_published(connection, ids: Iterable[int] | None = None) -> Iterator[Source]:

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from site_core.api import PrivacyNotice, Setting, Widget, hookimpl
 
-from . import caching, widget
+from . import analysis, caching, widget
 from .index import Config, rebuild, sync
 from .scoring import Params
 
@@ -84,9 +84,20 @@ def site_article_changed(article, change, plugin):
 
 
 @hookimpl
+def site_articles_importing(changes, plugin):
+    """Part of an import: its texts analysed in another process while the import goes on."""
+    analysis.analyse_ahead([(_article_id(article), article.title, article.body_html or "")
+                            for article, change in changes if change in ("published", "updated")],
+                           Config.from_settings(plugin.settings).params)
+
+
+@hookimpl
 def site_articles_changed(changes, plugin):
     """An import: one update for the whole batch (a rebuild when it is a large part of the site)."""
-    changed = sync([_article_id(article) for article, _ in changes], Config.from_settings(plugin.settings))
+    try:
+        changed = sync([_article_id(article) for article, _ in changes], Config.from_settings(plugin.settings))
+    finally:
+        analysis.discard_ahead()  # a small import's sync needs none of it
     caching.forget(plugin, changed)
 
 
