@@ -99,7 +99,7 @@ def analyse_many(texts: Texts, params: Params, html: bool = False, on_article: C
                  keys: list[Key] | None = None) -> tuple[list[str], list[tuple[np.ndarray, Terms]]]:
     """Every (title, text)'s terms (the text plain, or HTML with ``html``): the vocabulary
     (term id -> term, in the order of the terms' codes) and each article's (term ids, terms),
-    sorted by id. With ``keys`` (each text's :data:`Key`), texts analysed ahead are taken
+    sorted by id (the terms' codes are their ids then). With ``keys`` (each text's :data:`Key`), texts analysed ahead are taken
     from there."""
     taken, found = _take_ahead(keys, params) if keys else ([], {})
     rest = [i for i in range(len(texts)) if i not in found]
@@ -187,7 +187,7 @@ def _merged(selections: list[tuple[Part, list[int]]]) -> tuple[list[str], list[t
             positions, terms = part.articles[i]
             ids = term_id[positions]
             order = np.argsort(ids)
-            analysed.append((ids[order], Terms(vocabulary[ids[order]], terms.counts[order], terms.twins[order])))
+            analysed.append((ids[order], Terms(ids[order], terms.counts[order], terms.twins[order])))
     return [spell(c, spellings) for c in vocabulary.tolist()], analysed
 
 

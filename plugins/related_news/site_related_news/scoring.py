@@ -220,9 +220,10 @@ class Corpus:
         """
         size = self.params.profile_size
         kept = size + 1 + PROFILE_MARGIN  # + 1: the article itself
-        if self._candidates_transposed is None:
-            candidates = sp.diags(self.candidate.astype(np.float32)) @ self.matrix
-            self._candidates_transposed = sp.csr_matrix(candidates.T, dtype=np.float32)
+        if self._candidates_transposed is None:  # excluded articles' scores zero
+            transposed = self.matrix.T.tocsr()
+            transposed.data *= self.candidate[transposed.indices]
+            self._candidates_transposed = transposed
         rows = list(rows)
         for start in range(0, len(rows), block):
             chunk = np.asarray(rows[start:start + block], dtype=np.int64)
@@ -359,8 +360,8 @@ def _rows(columns: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> sp.csr
     lengths = np.fromiter((len(c) for c in columns), dtype=np.int64, count=len(columns))
     if not len(columns) or not lengths.sum():
         return sp.csr_matrix((len(columns), 1), dtype=np.float64)
-    indices = np.concatenate(columns).astype(np.int64)
-    data = np.concatenate(values).astype(np.float64)
+    indices = np.concatenate(columns)
+    data = np.concatenate(values)  # as given: float32 weights stay float32 (memory)
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     return sp.csr_matrix((data, indices, indptr), shape=(len(columns), int(indices.max()) + 1))
 
