@@ -6,14 +6,15 @@ bumps it whenever such a row is added, changed or deleted, whoever does it
 (the CLI, an import, a plugin). Every process and every host reads the same
 row, so a commit anywhere is seen everywhere at once.
 
-A request reads the version once (one primary-key read, in the request's own
-read transaction) and :class:`ProcessCache` drops whatever it holds from an
-older version. Articles, the first pages of each listing, categories and
+A request reads the version once (:func:`current`: one primary-key read on a
+pooled driver connection, outside the request's session) and
+:class:`ProcessCache` drops whatever it holds from an older version. Articles, the first pages of each listing, categories and
 tags by slug and the menu are served from it: while nothing changes, the
 reader pages cost no query of their own.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from collections import OrderedDict
@@ -31,7 +32,7 @@ content_version = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
 )
 
-READ = sa.select(content_version.c.version).where(content_version.c.id == 1)
+READ = "SELECT version FROM content_version WHERE id = 1"
 ENVIRON_KEY = "site_core.content_version"
 
 
@@ -43,8 +44,52 @@ def current() -> int:
     """
     environ = request.environ if has_request_context() else {}
     if ENVIRON_KEY not in environ:
-        environ[ENVIRON_KEY] = db.session.connection().execute(READ).scalar() or 0
+        environ[ENVIRON_KEY] = read()
     return environ[ENVIRON_KEY]
+
+
+def read() -> int:
+    """The version now, read on a pooled driver connection in autocommit.
+
+    Not in the request's session: a page served from memory (:mod:`.page_cache`)
+    then needs no session, no ``BEGIN`` and no ``ROLLBACK`` at all, which cost
+    more than the read (``bench/README.md``, "Issue 16"). Whatever the request
+    reads later, in its own transaction, is as new as this version or newer:
+    a value kept under this version is never older than it.
+    """
+    engine = db.engine
+    fairy = engine.raw_connection()
+    dbapi = fairy.dbapi_connection
+    cursor = None
+    try:
+        with _autocommit(dbapi, engine.dialect.name):
+            cursor = dbapi.cursor()
+            cursor.execute(READ)
+            row = cursor.fetchone()
+    except engine.dialect.loaded_dbapi.Error as error:  # as SQLAlchemy would: wrapped, broken ones dropped
+        if engine.dialect.is_disconnect(error, dbapi, cursor):
+            fairy.invalidate(error)
+        raise sa.exc.DBAPIError.instance(READ, None, error, engine.dialect.loaded_dbapi.Error,
+                                         dialect=engine.dialect) from error
+    finally:
+        if cursor is not None:
+            cursor.close()
+        fairy.close()
+    return row[0] if row else 0
+
+
+@contextlib.contextmanager
+def _autocommit(dbapi, dialect: str):
+    """PostgreSQL's driver opens a transaction for a ``SELECT`` (a round trip, and another to end
+    it): not for this one. The pool's SQLite connections run in autocommit already."""
+    if dialect != "postgresql":
+        yield
+        return
+    dbapi.autocommit = True
+    try:
+        yield
+    finally:
+        dbapi.autocommit = False
 
 
 def process_cache() -> "ProcessCache":
