@@ -58,23 +58,24 @@ def read() -> int:
     a value kept under this version is never older than it.
     """
     engine = db.engine
-    fairy = engine.raw_connection()
-    dbapi = fairy.dbapi_connection
-    cursor = None
+    error_class = engine.dialect.loaded_dbapi.Error
+    fairy = cursor = None
     try:
+        fairy = engine.raw_connection()
+        dbapi = fairy.dbapi_connection
         with _autocommit(dbapi, engine.dialect.name):
             cursor = dbapi.cursor()
             cursor.execute(READ)
             row = cursor.fetchone()
-    except engine.dialect.loaded_dbapi.Error as error:  # as SQLAlchemy would: wrapped, broken ones dropped
-        if engine.dialect.is_disconnect(error, dbapi, cursor):
+    except error_class as error:  # as SQLAlchemy would: wrapped, a broken connection dropped
+        if fairy is not None and engine.dialect.is_disconnect(error, dbapi, cursor):
             fairy.invalidate(error)
-        raise sa.exc.DBAPIError.instance(READ, None, error, engine.dialect.loaded_dbapi.Error,
-                                         dialect=engine.dialect) from error
+        raise sa.exc.DBAPIError.instance(READ, None, error, error_class, dialect=engine.dialect) from error
     finally:
         if cursor is not None:
             cursor.close()
-        fairy.close()
+        if fairy is not None:
+            fairy.close()
     return row[0] if row else 0
 
 
