@@ -33,6 +33,7 @@ content_version = sa.Table(
 )
 
 READ = "SELECT version FROM content_version WHERE id = 1"
+READ_IN_SESSION = sa.select(content_version.c.version).where(content_version.c.id == 1)
 ENVIRON_KEY = "site_core.content_version"
 
 
@@ -49,14 +50,24 @@ def current() -> int:
 
 
 def read() -> int:
-    """The version now, read on a pooled driver connection in autocommit.
+    """The version now: as the session's transaction sees it if one has begun, else read on
+    a pooled driver connection in autocommit.
 
-    Not in the request's session: a page served from memory (:mod:`.page_cache`)
-    then needs no session, no ``BEGIN`` and no ``ROLLBACK`` at all, which cost
-    more than the read (``bench/README.md``, "Issue 16"). Whatever the request
-    reads later, in its own transaction, is as new as this version or newer:
-    a value kept under this version is never older than it.
+    A page served from memory (:mod:`.page_cache`) so needs no session, no
+    ``BEGIN`` and no ``ROLLBACK`` at all, which cost more than the read
+    (``bench/README.md``, "Issue 16"). Whatever the request reads after it,
+    in its own transaction, is as new as this version or newer, so nothing
+    kept under this version is older than it. A transaction begun before (a
+    plugin's ``before_request`` that read something) may be older than the
+    latest version, so the version is read in it: what it renders is kept
+    under the version it saw.
     """
+    if db.session.registry.has() and db.session().in_transaction():
+        return db.session.connection().execute(READ_IN_SESSION).scalar() or 0
+    return _read_now()
+
+
+def _read_now() -> int:
     engine = db.engine
     error_class = engine.dialect.loaded_dbapi.Error
     fairy = cursor = None

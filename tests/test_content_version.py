@@ -67,6 +67,37 @@ def test_an_edit_made_elsewhere_shows_on_the_next_request(worker_and_editor, tmp
     assert "Nội dung đã sửa." in page and "Nội dung ban đầu." not in page
 
 
+def test_a_page_rendered_from_a_read_begun_before_an_edit_is_not_kept_as_the_edited_version(
+        worker_and_editor, tmp_path):
+    """A plugin's ``before_request`` reads (the request's transaction, and on SQLite its snapshot,
+    begins), then an edit commits elsewhere before the page is rendered: the page shows the
+    content of its snapshot, and the next request the edit."""
+    import threading
+
+    from flask import request
+
+    from site_core.articles import Article
+
+    worker, editor = worker_and_editor
+    import_lines(editor, tmp_path, ARTICLE)
+    edited = {**ARTICLE, "body": "<p>Nội dung đã sửa.</p>"}
+    edits = []
+
+    def read_then_an_edit_elsewhere():
+        if request.path == URL and not edits:
+            db.session.execute(sa.select(Article.id)).all()
+            editing = threading.Thread(target=import_lines, args=(editor, tmp_path, edited))
+            editing.start()
+            editing.join()
+            edits.append(editing)
+
+    worker.before_request_funcs.setdefault(None, []).insert(0, read_then_an_edit_elsewhere)
+    reader = worker.test_client()
+    reader.get(URL)
+    page = reader.get(URL).get_data(as_text=True)
+    assert edits and "Nội dung đã sửa." in page and "Nội dung ban đầu." not in page
+
+
 def test_an_article_unpublished_or_deleted_elsewhere_is_gone_at_once(worker_and_editor, tmp_path):
     worker, editor = worker_and_editor
     import_lines(editor, tmp_path, ARTICLE, {**ARTICLE, "title": "Bài thứ hai"})
