@@ -276,3 +276,26 @@ def test_only_the_first_pages_of_a_listing_are_kept(site_app_factory, make_artic
             assert reader.get(f"/?page={page}").status_code == 200
         read_again = any("FROM articles" in s for s, _ in sent)
         assert read_again == (page > CACHED_PAGES), page
+
+
+def test_after_the_server_drops_the_connection_the_next_page_is_served_again(site_app_factory):
+    """The version's read on a pooled driver connection: one the server closed is dropped from
+    the pool (that request answers 503, as any database error does), the next gets a new one."""
+    app = site_app_factory({"PLUGINS": {"enabled": []}})
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        pytest.skip("PostgreSQL: a server that closes connections")
+    reader = app.test_client()
+    assert reader.get("/").status_code == 200
+    with app.app_context():
+        pooled = db.engine.raw_connection()  # the one the next request gets (the pool reuses the last)
+        with pooled.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        pooled.close()
+        killer = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    with killer.connect() as connection:
+        assert connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar()
+    killer.dispose()
+    assert reader.get("/").status_code == 503
+    assert reader.get("/").status_code == 200
