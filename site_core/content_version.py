@@ -6,14 +6,15 @@ bumps it whenever such a row is added, changed or deleted, whoever does it
 (the CLI, an import, a plugin). Every process and every host reads the same
 row, so a commit anywhere is seen everywhere at once.
 
-A request reads the version once (one primary-key read, in the request's own
-read transaction) and :class:`ProcessCache` drops whatever it holds from an
-older version. Articles, the first pages of each listing, categories and
+A request reads the version once (:func:`current`: one primary-key read on a
+pooled driver connection, outside the request's session) and
+:class:`ProcessCache` drops whatever it holds from an older version. Articles, the first pages of each listing, categories and
 tags by slug and the menu are served from it: while nothing changes, the
 reader pages cost no query of their own.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from collections import OrderedDict
@@ -31,7 +32,8 @@ content_version = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
 )
 
-READ = sa.select(content_version.c.version).where(content_version.c.id == 1)
+READ = "SELECT version FROM content_version WHERE id = 1"
+READ_IN_SESSION = sa.select(content_version.c.version).where(content_version.c.id == 1)
 ENVIRON_KEY = "site_core.content_version"
 
 
@@ -43,8 +45,63 @@ def current() -> int:
     """
     environ = request.environ if has_request_context() else {}
     if ENVIRON_KEY not in environ:
-        environ[ENVIRON_KEY] = db.session.connection().execute(READ).scalar() or 0
+        environ[ENVIRON_KEY] = read()
     return environ[ENVIRON_KEY]
+
+
+def read() -> int:
+    """The version now: as the session's transaction sees it if one has begun, else read on
+    a pooled driver connection in autocommit.
+
+    A page served from memory (:mod:`.page_cache`) so needs no session, no
+    ``BEGIN`` and no ``ROLLBACK`` at all, which cost more than the read
+    (``bench/README.md``, "Issue 16"). Whatever the request reads after it,
+    in its own transaction, is as new as this version or newer, so nothing
+    kept under this version is older than it. A transaction begun before (a
+    plugin's ``before_request`` that read something) may be older than the
+    latest version, so the version is read in it: what it renders is kept
+    under the version it saw.
+    """
+    if db.session.registry.has() and db.session().in_transaction():
+        return db.session.connection().execute(READ_IN_SESSION).scalar() or 0
+    return _read_now()
+
+
+def _read_now() -> int:
+    engine = db.engine
+    error_class = engine.dialect.loaded_dbapi.Error
+    fairy = cursor = None
+    try:
+        fairy = engine.raw_connection()
+        dbapi = fairy.dbapi_connection
+        with _autocommit(dbapi, engine.dialect.name):
+            cursor = dbapi.cursor()
+            cursor.execute(READ)
+            row = cursor.fetchone()
+    except error_class as error:  # as SQLAlchemy would: wrapped, a broken connection dropped
+        if fairy is not None and engine.dialect.is_disconnect(error, dbapi, cursor):
+            fairy.invalidate(error)
+        raise sa.exc.DBAPIError.instance(READ, None, error, error_class, dialect=engine.dialect) from error
+    finally:
+        if cursor is not None:
+            cursor.close()
+        if fairy is not None:
+            fairy.close()
+    return row[0] if row else 0
+
+
+@contextlib.contextmanager
+def _autocommit(dbapi, dialect: str):
+    """PostgreSQL's driver opens a transaction for a ``SELECT`` (a round trip, and another to end
+    it): not for this one. The pool's SQLite connections run in autocommit already."""
+    if dialect != "postgresql":
+        yield
+        return
+    dbapi.autocommit = True
+    try:
+        yield
+    finally:
+        dbapi.autocommit = False
 
 
 def process_cache() -> "ProcessCache":

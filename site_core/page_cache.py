@@ -8,8 +8,8 @@ the kept page instead of filling memory with copies. Each is kept with
 each part that is not the same for every reader
 left as a hole (:mod:`.holes`): widgets declaring ``varies="reader"`` (the
 default) or a number of seconds, and ``per_reader`` parts. Each request then
-costs the content version's read (the one every reader page makes), the
-holes and the ``after_request`` hooks (``site_page_view`` included).
+costs the content version's read (the one every reader page makes, on a
+driver connection of its own: no session), the holes and the ``after_request`` hooks (``site_page_view`` included).
 
 A kept page is served while the content version is the one it was rendered
 at and until the next scheduled article's time (or a widget's
@@ -108,9 +108,10 @@ def init_app(app: Flask) -> None:
     if not app.config["PAGE_CACHE"]:
         return
     app.extensions[KEY] = PageStore(app.config["PAGE_CACHE_BYTES"])
-    # After the reader blueprint's own before_request (its reads' autocommit on PostgreSQL);
-    # reader after_request functions run before the app's (the page view, the headers).
-    app.before_request_funcs.setdefault("reader", []).append(_serve)
+    # Before the reader blueprint's own before_request (which opens the session's connection, in
+    # autocommit on PostgreSQL): a kept page needs no session. Reader after_request functions
+    # run before the app's (the page view, the headers).
+    app.before_request_funcs.setdefault("reader", []).insert(0, _serve)
     app.after_request_funcs.setdefault("reader", []).append(_keep)
 
 

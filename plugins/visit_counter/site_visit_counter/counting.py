@@ -112,12 +112,19 @@ def write_batch(settings, batch: pending.Batch) -> None:
         figures.forget_finished(today)  # late page views of a finished day: its cached sums lack them
 
 
+def write_and_clean_up(counter, batch: pending.Batch) -> None:
+    """Write a batch, then clean up (at most once a minute): in the writer's thread, so that no
+    request waits for the database's write lock for the cleanup."""
+    write_batch(counter.settings, batch)
+    maybe_cleanup(counter, clock.now())
+
+
 def init_app(app, counter) -> None:
     """Give the app's counter its batch of pending page views, written before its engine goes."""
     settings = counter.settings
     waiting = counter.pending = pending.Pending(
         app, settings["write_interval_ms"], int(window(settings).total_seconds()),
-        write=lambda batch: write_batch(settings, batch), committed=store.committed,
+        write=lambda batch: write_and_clean_up(counter, batch), committed=store.committed,
         failed=lambda error, batch, last: count_failed(counter, error, batch, last),
         dropped=lambda entries: counter.logger.warning(
             "visit_counter: %d visitor entries dropped from a batch of page views waiting to be written "
@@ -182,9 +189,7 @@ def flush(_error=None) -> None:
     counter.pending.add(hit)
     if not counter.settings["write_interval_ms"]:
         db.session.remove()  # end the page's read transaction first (Flask-SQLAlchemy would next)
-        if not counter.pending.write_now():
-            return
-    maybe_cleanup(counter, clock.now())
+        counter.pending.write_now()
 
 
 def count_failed(counter, error: Exception, batch: pending.Batch | None = None, last: bool = False) -> None:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
+from site_core import clock
 from site_core.db import db
 from site_visit_counter import state
 from site_visit_counter.counting import write_pending
@@ -47,6 +48,8 @@ def test_a_batch_is_one_transaction_with_one_upsert_per_day_and_per_new_visitor(
     reader = app.test_client()
     for _ in range(3):
         visit(reader, ip="198.51.100.1")  # one reader, three pages: one visitor upsert
+    with app.app_context():  # the once-a-minute cleanup, a transaction after the batch's, has just run
+        state.get(app).last_cleanup = clock.now().timestamp()
     with statements_sent(app) as seen:
         assert write_pending(app)
     writes = [s for s in seen if s.startswith("INSERT")]
@@ -55,6 +58,16 @@ def test_a_batch_is_one_transaction_with_one_upsert_per_day_and_per_new_visitor(
     assert seen.count("COMMIT") == 1 and seen.count("BEGIN IMMEDIATE") <= 1  # BEGIN IMMEDIATE on SQLite
     shown = app.test_cli_runner().invoke(args=["counter", "stats", "--json"]).output
     assert '"today": {"visits": 6, "page_views": 8, "bot_views": 0}' in shown
+
+
+def test_the_cleanup_runs_after_a_batch_is_written_never_in_a_page_request(counter_app, visit, statements_sent):
+    app = counter_app(write_interval_ms=60_000)
+    with statements_sent(app) as during_the_page:
+        visit(app.test_client(), ip="192.0.2.1")
+    with statements_sent(app) as writing:
+        assert write_pending(app)
+    assert not [s for s in during_the_page if s.startswith("DELETE")]
+    assert any(s.startswith("DELETE FROM visit_counter_visitors") for s in writing)
 
 
 def test_the_figures_include_page_views_not_written_yet(counter_app, visit, figures_shown):
