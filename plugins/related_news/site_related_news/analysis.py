@@ -99,8 +99,8 @@ def analyse_many(texts: Texts, params: Params, html: bool = False, on_article: C
                  keys: list[Key] | None = None) -> tuple[list[str], list[tuple[np.ndarray, Terms]]]:
     """Every (title, text)'s terms (the text plain, or HTML with ``html``): the vocabulary
     (term id -> term, in the order of the terms' codes) and each article's (term ids, terms),
-    sorted by id (the terms' codes are their ids then). With ``keys`` (each text's :data:`Key`), texts analysed ahead are taken
-    from there."""
+    sorted by id (the terms' codes are their ids then). With ``keys`` (each text's
+    :data:`Key`), the texts analysed ahead are taken from there."""
     taken, found = _take_ahead(keys, params) if keys else ([], {})
     rest = [i for i in range(len(texts)) if i not in found]
     if on_article:
