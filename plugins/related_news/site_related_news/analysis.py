@@ -215,6 +215,8 @@ def analyse_ahead(articles: list[tuple[int, str, str]], params: Params) -> None:
     """Start analysing ``articles`` (id, title, body HTML) in another process, for the coming
     :func:`index_all`. Nothing happens on a single core, or in a process with other threads."""
     global _ahead
+    if not articles:  # a part of drafts, say: no process for nothing
+        return
     if _ahead is not None and _ahead.params != params:
         discard_ahead()
     if _ahead is None:

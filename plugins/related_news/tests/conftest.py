@@ -1,7 +1,10 @@
 """Fixtures for the related-news tests: the plugin alone, and ways to change articles."""
 import re
+from concurrent.futures import Future
 
 import pytest
+
+from site_related_news import analysis
 
 TOPICS = {
     "bóng chuyền": ("Giải bóng chuyền cán bộ {n}",
@@ -94,3 +97,33 @@ def shown(render_widget):
 def related(shown):
     """related(article): the ids listed as related (not the category's latest filling up)."""
     return lambda article, app=None: shown(article, app=app, kind="related")
+
+
+class InlinePool:
+    """A process pool that runs each task at once, here (what was handed over, and when)."""
+
+    def __init__(self, *args, **kwargs):
+        self.tasks = []
+
+    def submit(self, function, *args):
+        self.tasks.append(args[0])
+        future = Future()
+        try:
+            future.set_result(function(*args))
+        except Exception as error:  # noqa: BLE001 - the future carries it, as a process pool's would
+            future.set_exception(error)
+        return future
+
+    def shutdown(self, **kwargs):
+        pass
+
+
+@pytest.fixture
+def ahead(monkeypatch):
+    """Analysing ahead with an inline pool, as if this process had one thread and two cores."""
+    pools = []
+    monkeypatch.setattr(analysis, "cores", lambda: 2)
+    monkeypatch.setattr(analysis.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(analysis, "ProcessPoolExecutor", lambda *a, **k: pools.append(InlinePool()) or pools[-1])
+    yield pools
+    analysis.discard_ahead()

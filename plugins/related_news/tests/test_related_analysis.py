@@ -5,8 +5,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 from site_related_news import analysis
 from site_related_news.analysis import ArticleText, index_all
 from site_related_news.scoring import Params
@@ -75,38 +73,6 @@ def test_a_process_with_threads_does_not_fork(topics, monkeypatch):
 
 
 # --- analysing ahead, during an import ------------------------------------------------------------
-
-class InlinePool:
-    """A process pool that runs each task at once, here (what was handed over, and when)."""
-
-    def __init__(self, *args, **kwargs):
-        self.tasks = []
-
-    def submit(self, function, *args):
-        from concurrent.futures import Future
-
-        self.tasks.append(args[0])
-        future = Future()
-        try:
-            future.set_result(function(*args))
-        except Exception as error:  # noqa: BLE001 - the future carries it, as a process pool's would
-            future.set_exception(error)
-        return future
-
-    def shutdown(self, **kwargs):
-        pass
-
-
-@pytest.fixture
-def ahead(monkeypatch):
-    """Analysing ahead with an inline pool, as if this process had one thread and two cores."""
-    pools = []
-    monkeypatch.setattr(analysis, "cores", lambda: 2)
-    monkeypatch.setattr(analysis.threading, "active_count", lambda: 1)
-    monkeypatch.setattr(analysis, "ProcessPoolExecutor", lambda *a, **k: pools.append(InlinePool()) or pools[-1])
-    yield pools
-    analysis.discard_ahead()
-
 
 def _articles(texts):
     return [ArticleText(i, title, body, None, float(i)) for i, (title, body) in enumerate(texts)]

@@ -94,3 +94,40 @@ def test_a_second_import_into_a_site_keeps_every_list_exact(site_app, tmp_path, 
     again = write_import(tmp_path / "b.jsonl", ["bóng chuyền", "bóng chuyền", "bóng chuyền"], start=10)
     import_file(site_app, again)  # the same slugs: three articles change subject
     assert exact(site_app, rebuilt=bulk == 2)
+
+
+def test_an_import_hands_its_parts_over_as_they_are_committed_and_its_rebuild_uses_them(
+        site_app, tmp_path, monkeypatch, ahead):
+    """Every two committed articles go to be analysed ahead; the rebuild at the end takes every
+    article whose text is the one last handed over (an article imported again later in the same
+    file, with another text, from its second part) and analyses only the rest (the last one)."""
+    monkeypatch.setattr("site_core.importer.IMPORT_BATCH", 2)
+    monkeypatch.setattr(index, "BULK", 2)  # this import is a rebuild
+    from site_related_news import analysis
+
+    taken, real = [], analysis._take_ahead
+    monkeypatch.setattr(analysis, "_take_ahead", lambda *a: (lambda found: taken.append(found[1]) or found)(real(*a)))
+    analysed_here, real_parts = [], analysis._analyse_parts
+    monkeypatch.setattr(analysis, "_analyse_parts",
+                        lambda texts, *a: analysed_here.append([t for t, _ in texts]) or real_parts(texts, *a))
+    lines = [write_import(tmp_path / "a.jsonl", ["đại hội", "bóng chuyền", "tiêm chủng", "đại hội", "bóng chuyền"]),
+             write_import(tmp_path / "b.jsonl", ["tiêm chủng"], start=1),  # bai-1 again, on another subject
+             write_import(tmp_path / "c.jsonl", ["đại hội"], start=5)]
+    source = tmp_path / "all.jsonl"
+    source.write_text("".join(path.read_text(encoding="utf-8") for path in lines), encoding="utf-8")
+    assert "created: 6, updated: 1" in import_file(site_app, source).output
+    assert [len(task) for task in ahead[0].tasks] == [2, 2, 2]  # bai-0+1, bai-2+3, bai-4 + bai-1 again
+    assert len(taken) == 1 and len(taken[0]) == 5  # bai-0 to bai-4, bai-1 with its second text
+    assert analysed_here == [[TOPICS["đại hội"][0].format(n=5)]]  # bai-5, never handed over
+    assert analysis._ahead is None
+    assert exact(site_app, rebuilt=True)
+
+
+def test_an_import_whose_sync_is_no_rebuild_drops_what_was_analysed_ahead(site_app, tmp_path, monkeypatch, ahead, syncs):
+    monkeypatch.setattr("site_core.importer.IMPORT_BATCH", 2)
+    import_file(site_app, write_import(tmp_path / "a.jsonl", ["đại hội", "bóng chuyền", "tiêm chủng"] * 4))
+    import_file(site_app, write_import(tmp_path / "b.jsonl", ["tiêm chủng", "đại hội"], start=20))
+    from site_related_news import analysis
+
+    assert len(ahead) == 2 and analysis._ahead is None  # the second import's sync was incremental
+    assert exact(site_app, rebuilt=False)
