@@ -16,7 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
-from site_core.testing import free_port, nginx_config, stop_process
+from site_core.testing import free_port, nginx_config, start_gunicorn, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
@@ -105,24 +105,8 @@ class Gunicorn:
 
     def __init__(self, app: str, instance: Path, log: Path, prefix: list[str], extra: list[str] = ()):
         self.log = log
-        self.handle = open(log, "wb")
-        self.process = subprocess.Popen(
-            [*prefix, sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-             "-b", "127.0.0.1:0", "--access-logfile", "/dev/null", *extra, app],
-            cwd=ROOT, env=environment(instance), stdout=self.handle, stderr=subprocess.STDOUT)
-        self.url = self._listening()
-
-    def _listening(self, limit: float = 120) -> str:
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited:\n{self.log.read_text()}")
-            found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", self.log.read_text(errors="replace"))
-            if found:
-                return found.group(1)
-            time.sleep(0.2)
-        self.stop()
-        raise SystemExit(f"gunicorn did not start within {limit} s:\n{self.log.read_text()}")
+        self.process, self.url = start_gunicorn(ROOT, app, environment(instance), log,
+                                                ("--access-logfile", "/dev/null", *extra), tuple(prefix), limit=120)
 
     def workers(self) -> int:
         return len(re.findall(r"Booting worker with pid", self.log.read_text(errors="replace")))
@@ -135,7 +119,6 @@ class Gunicorn:
 
     def stop(self) -> None:
         stop_process(self.process)
-        self.handle.close()
 
 
 class Nginx:

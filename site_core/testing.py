@@ -53,12 +53,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
+import sys
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -145,6 +149,29 @@ def nginx_config(folder, snippets, upstream: str, port: int, cache: bool = True)
     user = "user root;" if os.geteuid() == 0 else ""  # its workers must reach the folder
     return NGINX_CONFIG.format(user=user, folder=folder, snippets=snippets, upstream=upstream, port=port,
                                cache=f"include {snippets}/page-cache.conf;" if cache else "")
+
+
+def start_gunicorn(root: Path, app: str, env: Mapping, log: Path, options: tuple = (), prefix: tuple = (),
+                   ready: Callable[[str], bool] | None = None, limit: float = 60) -> tuple[subprocess.Popen, str]:
+    """``gunicorn -c gunicorn.conf.py APP`` from ``root`` (the README's deployment) on a free
+    loopback port, its output in ``log``: (the master, its URL) once it listens (and
+    ``ready(url)``, if given). Raises ``RuntimeError`` with its output if it exits or does not
+    start within ``limit`` seconds."""
+    with open(log, "wb") as handle:  # the child keeps its own copy
+        process = subprocess.Popen(
+            [*prefix, sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"),
+             "-b", "127.0.0.1:0", *options, app], cwd=root, env=dict(env), stdout=handle, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        output = log.read_text(encoding="utf-8", errors="replace")
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({process.returncode}):\n{output}")
+        found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", output)
+        if found and (ready is None or ready(found.group(1))):
+            return process, found.group(1)
+        time.sleep(0.2)
+    stop_process(process)
+    raise RuntimeError(f"gunicorn did not start within {limit} s:\n{log.read_text(errors='replace')}")
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:

@@ -13,10 +13,7 @@ import concurrent.futures
 import http.cookiejar
 import json
 import os
-import re
 import runpy
-import subprocess
-import sys
 import time
 import types
 import urllib.error
@@ -28,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from site_core.testing import form_token, page_numbers, stop_process
+from site_core.testing import form_token, page_numbers, start_gunicorn, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_VIEWS = 2000
@@ -51,24 +48,8 @@ class Server:
         for key in ("SITE_SAFE_MODE", "WEB_CONCURRENCY", "SITE_BIND"):
             env.pop(key, None)
         self.log = log
-        self.handle = open(log, "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
-             "-b", "127.0.0.1:0", "--access-logfile", "-", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=self.handle, stderr=subprocess.STDOUT)
-        self.url = self._wait_until_listening()
-
-    def _wait_until_listening(self, limit: float = 60) -> str:
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.process.returncode}):\n{self.output()}")
-            found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", self.output())
-            if found and self._answers(found.group(1)):
-                return found.group(1)
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not answer within {limit} s:\n{self.output()}")
+        self.process, self.url = start_gunicorn(ROOT, "wsgi:app", env, log, ("-w", str(workers), "--access-logfile", "-"),
+                                                ready=self._answers)
 
     @staticmethod
     def _answers(url: str) -> bool:
@@ -83,7 +64,6 @@ class Server:
 
     def stop(self) -> None:
         stop_process(self.process)
-        self.handle.close()
 
 
 def view_article(url: str, n: int) -> int:
