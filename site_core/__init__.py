@@ -38,7 +38,7 @@ def _build(config: Mapping | None, secret_required: bool) -> Flask:
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
     from .content import Sanitiser
-    from .content_version import ProcessCache
+    from .content_version import READER_KEY, KeptReader, ProcessCache
     from .db import configure_engine, db
 
     app = Flask(__name__, instance_path=os.environ.get("SITE_INSTANCE_PATH") or None,
@@ -52,6 +52,7 @@ def _build(config: Mapping | None, secret_required: bool) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        app.extensions[READER_KEY] = KeptReader(db.engine)
     migrations.init_app(app)  # `flask db ...`; init-db upgrades through it
     csrf.init_app(app)
     cache.init_app(app)

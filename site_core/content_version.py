@@ -7,7 +7,7 @@ bumps it whenever such a row is added, changed or deleted, whoever does it
 row, so a commit anywhere is seen everywhere at once.
 
 A request reads the version once (:func:`current`: one primary-key read on a
-pooled driver connection, outside the request's session) and
+driver connection the process keeps for it, outside the request's session) and
 :class:`ProcessCache` drops whatever it holds from an older version. Articles, the first pages of each listing, categories and
 tags by slug and the menu are served from it: while nothing changes, the
 reader pages cost no query of their own.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -51,7 +52,7 @@ def current() -> int:
 
 def read() -> int:
     """The version now: as the session's transaction sees it if one has begun, else read on
-    a pooled driver connection in autocommit.
+    the process's own driver connection in autocommit (:class:`KeptReader`).
 
     A page served from memory (:mod:`.page_cache`) so needs no session, no
     ``BEGIN`` and no ``ROLLBACK`` at all, which cost more than the read
@@ -68,40 +69,80 @@ def read() -> int:
 
 
 def _read_now() -> int:
-    engine = db.engine
-    error_class = engine.dialect.loaded_dbapi.Error
-    fairy = cursor = None
-    try:
-        fairy = engine.raw_connection()
-        dbapi = fairy.dbapi_connection
-        with _autocommit(dbapi, engine.dialect.name):
-            cursor = dbapi.cursor()
-            cursor.execute(READ)
-            row = cursor.fetchone()
-    except error_class as error:  # as SQLAlchemy would: wrapped, a broken connection dropped
-        if fairy is not None and engine.dialect.is_disconnect(error, dbapi, cursor):
-            fairy.invalidate(error)
-        raise sa.exc.DBAPIError.instance(READ, None, error, error_class, dialect=engine.dialect) from error
-    finally:
-        if cursor is not None:
-            cursor.close()
-        if fairy is not None:
-            fairy.close()
-    return row[0] if row else 0
+    return current_app.extensions[READER_KEY].read()
 
 
-@contextlib.contextmanager
-def _autocommit(dbapi, dialect: str):
-    """PostgreSQL's driver opens a transaction for a ``SELECT`` (a round trip, and another to end
-    it): not for this one. The pool's SQLite connections run in autocommit already."""
-    if dialect != "postgresql":
-        yield
-        return
-    dbapi.autocommit = True
-    try:
-        yield
-    finally:
-        dbapi.autocommit = False
+READER_KEY = "site_core.version_reader"
+
+
+class KeptReader:
+    """Reads the version on one driver connection per process, kept open and in autocommit.
+
+    A page served from memory costs this read and little else, so it skips
+    what a pooled connection costs on every checkout (the pool's bookkeeping,
+    a reset on return): 80–95 µs of a worker's CPU on PostgreSQL against
+    40–45 µs kept, with the statement prepared once (``bench/README.md``,
+    "Issue 16"). Requests take turns on it (a gunicorn worker runs one at a
+    time anyway). A broken connection is dropped, so that request fails as
+    any database error does and the next opens a new one. After a ``fork``
+    the parent's connection is left alone, never closed, since closing it
+    would end the parent's session too.
+    """
+
+    _inherited: list = []  # connections of a parent process: kept from the garbage collector
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        self.dialect = engine.dialect
+        self._lock = threading.Lock()
+        self._fairy = self._cursor = None
+        self._pid = os.getpid()
+        sa.event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    def read(self) -> int:
+        error_class = self.dialect.loaded_dbapi.Error
+        with self._lock:
+            try:
+                cursor = self._cursor or self._open()
+                if self.dialect.name == "postgresql":
+                    cursor.execute(READ, prepare=True)
+                else:
+                    cursor.execute(READ)
+                row = cursor.fetchone()
+            except error_class as error:  # as SQLAlchemy would: wrapped, a broken connection dropped
+                if self._fairy is not None and self.dialect.is_disconnect(error, self._fairy.dbapi_connection,
+                                                                          self._cursor):
+                    self._close_unlocked()
+                raise sa.exc.DBAPIError.instance(READ, None, error, error_class, dialect=self.dialect) from error
+        return row[0] if row else 0
+
+    def _open(self):
+        if self._pid != os.getpid():  # forked: what the parent opened is the parent's
+            self._inherited.append(self._fairy)
+            self._fairy = self._cursor = None
+            self._pid = os.getpid()
+        fairy = self.engine.raw_connection()
+        fairy.detach()  # this process's own now: the pool neither counts nor resets it
+        if self.dialect.name == "postgresql":
+            # The driver would otherwise open a transaction for a SELECT (a round trip, and
+            # another to end it). SQLite's connections run in autocommit already (db.py).
+            fairy.dbapi_connection.autocommit = True
+        self._fairy, self._cursor = fairy, fairy.dbapi_connection.cursor()
+        return self._cursor
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_unlocked()
+
+    def _close_unlocked(self) -> None:
+        if self._fairy is None:
+            return
+        if self._pid != os.getpid():
+            self._inherited.append(self._fairy)
+        else:
+            with contextlib.suppress(Exception):
+                self._fairy.dbapi_connection.close()
+        self._fairy = self._cursor = None
 
 
 def process_cache() -> "ProcessCache":

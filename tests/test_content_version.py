@@ -279,23 +279,49 @@ def test_only_the_first_pages_of_a_listing_are_kept(site_app_factory, make_artic
 
 
 def test_after_the_server_drops_the_connection_the_next_page_is_served_again(site_app_factory):
-    """The version's read on a pooled driver connection: one the server closed is dropped from
-    the pool (that request answers 503, as any database error does), the next gets a new one."""
+    """The version is read on a driver connection the process keeps: one the server closed is
+    dropped (that request answers 503, as any database error does), the next opens a new one."""
+    from site_core.content_version import READ
+
     app = site_app_factory({"PLUGINS": {"enabled": []}})
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("postgresql"):
         pytest.skip("PostgreSQL: a server that closes connections")
+    killer = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    readers = sa.text("SELECT pid FROM pg_stat_activity WHERE query = :read AND pid <> pg_backend_pid()")
+    with killer.connect() as connection:
+        before = set(connection.execute(readers, {"read": READ}).scalars())
     reader = app.test_client()
     assert reader.get("/").status_code == 200
-    with app.app_context():
-        pooled = db.engine.raw_connection()  # the one the next request gets (the pool reuses the last)
-        with pooled.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            backend = cursor.fetchone()[0]
-        pooled.close()
-        killer = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
     with killer.connect() as connection:
-        assert connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar()
+        (kept,) = set(connection.execute(readers, {"read": READ}).scalars()) - before
+        assert connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": kept}).scalar()
     killer.dispose()
     assert reader.get("/").status_code == 503
     assert reader.get("/").status_code == 200
+    assert reader.get("/").status_code == 200
+
+
+def test_a_forked_worker_reads_on_its_own_connection_and_leaves_its_parents_open(site_app_factory):
+    """gunicorn forks its workers from a master that built the app: a worker must not read on,
+    nor close, a connection it inherited (closing it would end the master's session too)."""
+    import os
+
+    from site_core import content_version
+
+    app = site_app_factory({"PLUGINS": {"enabled": []}})
+    with app.test_request_context():
+        before = content_version.read()
+    pid = os.fork()
+    if pid == 0:  # the worker: reads, then closes what it holds, as a disposed engine does
+        code = 1
+        try:
+            with app.test_request_context():
+                code = 0 if content_version.read() == before else 2
+                db.engine.dispose()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    with app.test_request_context():
+        assert content_version.read() == before  # the parent's connection still works
