@@ -17,6 +17,7 @@ from .formatting import format_number
 from .holes import per_reader, render_shared as shared
 from .plugins import API_VERSION, Plugin, get as _registry
 from .privacy import Cookie, DataKept, PrivacyNotice
+from .reader_forms import protect as reader_form, reader_key
 from .readers import cookie_name, hash_address, read_cookie, secure_cookies, serializer, set_cookie, signer
 from .routing import MAX_ID, page_number
 from .security import error_page
@@ -47,6 +48,7 @@ def plugin_cache(module_name: str) -> PluginCache:
 __all__ = [
     "API_VERSION", "MAX_ID", "Cookie", "DataKept", "Page", "PrivacyNotice", "Plugin", "Setting", "UTCDateTime", "Widget", "clock", "content_changed", "cookie_name", "csrf",
     "db", "error_page", "format_number", "hash_address", "hookimpl", "increment", "insert_once",
-    "is_page_view", "is_prefetch", "page_number", "per_reader", "plugin_cache", "plugin_of", "read_cookie", "reading", "secure_cookies",
+    "is_page_view", "is_prefetch", "page_number", "per_reader", "plugin_cache", "plugin_of", "read_cookie", "reader_form",
+    "reader_key", "reading", "secure_cookies",
     "serializer", "set_cookie", "shared", "signer", "write_transaction",
 ]

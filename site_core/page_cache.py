@@ -30,7 +30,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 
-from . import clock, content_version
+from . import clock, content_version, reader_forms
 from .articles import CACHED_PAGES, until_scheduled
 from .holes import Template
 from .routing import page_number
@@ -150,7 +150,7 @@ def _keep(response):
 def _read_a_token() -> bool:
     """Whether the shared part of the page drew a CSRF token (a theme's form outside any
     ``per_reader`` part): such a page is never kept, it would hand one reader's token to all."""
-    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g or reader_forms.DRAWN in g
 
 
 def _respond(response):

@@ -39,7 +39,7 @@ from .settings import declare, resolve
 GROUP = "site_core.plugins"
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*\Z")
 DEFAULT_POSITION = 100
-API_VERSION = "1.2"  # the plugin API this core provides (docs/plugin-api.md: versioning)
+API_VERSION = "1.3"  # the plugin API this core provides (docs/plugin-api.md: versioning)
 SETUP_HOOKS = ("site_plugin_settings", "site_setup", "site_widgets", "site_assets")
 log = logging.getLogger("site_core.plugins")
 

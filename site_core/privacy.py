@@ -1,8 +1,9 @@
 """The privacy notice (``/quyen-rieng-tu``): what the site keeps about its readers.
 
 Written for readers in Vietnamese, framed by Decree 13/2023/NĐ-CP on personal
-data protection. The core declares its own cookie (the session, which holds
-the CSRF token of a form); every enabled plugin declares its own through
+data protection. The core declares its own cookies (the session, which holds
+Flask-WTF's CSRF token of a form that uses it, and ``site_reader``, the basis of a reader
+form's token); every enabled plugin declares its own through
 the ``site_privacy_notice`` hook, so a third-party widget's cookies are
 listed too. A plugin that declares nothing, or fails to, is named as such.
 """
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, render_template
 
-from . import plugins as plugin_registry
+from . import plugins as plugin_registry, reader_forms
+from .readers import cookie_name
 
 blueprint = Blueprint("privacy", __name__)
 
@@ -65,9 +67,13 @@ def core_notice() -> PrivacyNotice:
     return PrivacyNotice(
         summary="Phần lõi của trang không yêu cầu đăng nhập, không lưu địa chỉ IP hay thông tin nhận dạng "
                 "của bạn và không đặt cookie quảng cáo hay theo dõi.",
-        cookies=(Cookie(current_app.config["SESSION_COOKIE_NAME"],
-                        "Giữ mã chống giả mạo (CSRF) của biểu mẫu, chỉ khi trang có biểu mẫu "
-                        "(ví dụ phiếu khảo sát). Không chứa thông tin về bạn."),),
+        cookies=(Cookie(cookie_name(reader_forms.COOKIE),
+                        "Một mã ngẫu nhiên làm cơ sở cho mã chống giả mạo (CSRF) của biểu mẫu dành cho "
+                        "bạn đọc, chỉ khi trang có biểu mẫu (ví dụ phiếu khảo sát). Không chứa thông tin "
+                        "về bạn."),
+                 Cookie(current_app.config["SESSION_COOKIE_NAME"],
+                        "Giữ mã chống giả mạo (CSRF) của biểu mẫu khác, chỉ khi một tiện ích có biểu mẫu như "
+                        "vậy. Không chứa thông tin về bạn.")),
     )
 
 

@@ -556,8 +556,8 @@ def site_assets():
 # --- the API version --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("declared, reason", [
-    ('"2.0"', "needs plugin API 2.0; this site_core provides 1.2"),
-    ('"1.99"', "needs plugin API 1.99; this site_core provides 1.2"),
+    ('"2.0"', "needs plugin API 2.0; this site_core provides 1.3"),
+    ('"1.99"', "needs plugin API 1.99; this site_core provides 1.3"),
     ('"one"', 'SITE_CORE_API must be "MAJOR.MINOR"'),
 ])
 def test_a_plugin_needing_another_api_version_fails_with_the_reason(install_plugin, site_app_factory, declared, reason):
@@ -573,7 +573,7 @@ def test_a_plugin_declaring_this_api_loads_and_one_declaring_none_loads_with_a_w
     install_plugin("current", WIDGET.format(title="Now", text="now", position=1).replace(
         "from site_core", 'SITE_CORE_API = "1.0"\nfrom site_core', 1))
     widget_plugin(install_plugin, "older")
-    with pytest.warns(DeprecationWarning, match='plugin older does not declare .* SITE_CORE_API = "1.2"'):
+    with pytest.warns(DeprecationWarning, match='plugin older does not declare .* SITE_CORE_API = "1.3"'):
         app = site_app_factory({"PLUGINS": {"enabled": ["current", "older"]}})
     assert sidebar_order(app.test_client().get("/").get_data(as_text=True)) == ["current", "older"]
 

@@ -125,10 +125,12 @@ def test_every_cookie_a_reader_gets_is_named_on_the_notice(demo_site, https):
     assert {"/", NOTICE, "/tin-moi.atom"} <= pages and any(p.startswith("/bai-viet/") for p in pages)
     vote(client, jar)
     prefix = "__Host-" if https else ""
-    assert {f"{prefix}visit_counter", f"{prefix}survey_poll_voter", f"{prefix}session"} <= set(jar.set)
+    assert {f"{prefix}visit_counter", f"{prefix}survey_poll_voter", f"{prefix}site_reader"} <= set(jar.set)
+    assert f"{prefix}session" not in jar.set  # a reader needs no session
     notice = assert_every_cookie_is_on_the_notice(client, jar)
     assert notice.cookies[f"{prefix}visit_counter"][-1] == "30 phút"
     assert notice.cookies[f"{prefix}survey_poll_voter"][-1] == "365 ngày"
+    assert notice.cookies[f"{prefix}site_reader"][-1] == "đến khi đóng trình duyệt"
 
 
 def test_the_beacon_counter_sets_the_same_declared_cookie(demo_site):

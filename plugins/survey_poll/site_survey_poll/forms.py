@@ -1,4 +1,5 @@
-"""The vote form (Flask-WTF, so it carries and checks a CSRF token)."""
+"""The vote form (WTForms through Flask-WTF; its CSRF token is the core's reader token,
+checked before the view by ``site_core.api.reader_form``)."""
 from __future__ import annotations
 
 import re
@@ -41,6 +42,9 @@ class VoteForm(FlaskForm):
     Single-choice polls are the case ``max_choices == 1``; the template
     draws radio buttons or checkboxes, the server checks the count.
     """
+
+    class Meta:
+        csrf = False  # the reader token is checked before the view (views.register)
 
     option = OptionsField("Phương án", coerce=option_id)
 

@@ -11,7 +11,7 @@ from site_core.api import (MAX_ID, Cookie, DataKept, PrivacyNotice, Setting, Wid
 from . import cli, demo, polls, results as poll_results, views, voting
 
 
-SITE_CORE_API = "1.1"  # the plugin API this plugin is written for (1.1: Widget.varies, per_reader)
+SITE_CORE_API = "1.3"  # the plugin API this plugin is written for (1.1: Widget.varies, per_reader; 1.3: reader_form)
 SHARED_SECONDS = 5  # which poll the widget shows is shared this long (or until a poll opens or closes)
 
 

@@ -19,7 +19,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2.utils import htmlsafe_json_dumps
 
 from site_core import clock
-from site_core.api import db, error_page
+from site_core.api import db, error_page, reader_form
 
 from . import polls, results as poll_results, settings, voting
 from .forms import VoteForm
@@ -45,7 +45,7 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/<id:poll_id>", "poll", poll_page)
     blueprint.add_url_rule("/<id:poll_id>/ket-qua", "results", results_page)
     blueprint.add_url_rule("/<id:poll_id>/bieu-mau", "fragment", fragment)
-    blueprint.add_url_rule("/<id:poll_id>/vote", "vote", vote, methods=["POST"])
+    blueprint.add_url_rule("/<id:poll_id>/vote", "vote", reader_form(vote), methods=["POST"])
     blueprint.after_request(_private)
     blueprint.register_error_handler(CSRFError, _csrf_error)
 
@@ -132,7 +132,7 @@ def vote(poll_id: int):
         message = form.option.errors[0] if form.option.errors else MESSAGES["csrf"]
         return _refuse(400, Outcome.BAD_CHOICE.value, message, results, form)
     from_cookie = voting.voter_from_cookie()
-    voter = from_cookie or voting.voter_from_session() or voting.new_voter()
+    voter = from_cookie or voting.voter_from_reader() or voting.new_voter()
     current = settings()
     db.session.close()  # the read's connection goes back first: a request never holds two at once
     outcome = voting.cast(poll_id, form.option.data, voter, request.remote_addr,

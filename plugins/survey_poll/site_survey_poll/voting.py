@@ -1,10 +1,10 @@
 """Casting a vote: who the voter is, the rate limit, and the one transaction.
 
 The voter is never the address (a whole school may share one). It is fixed
-before the first vote by the browser session that carries the form's CSRF
-token, so every submission of that form -- a double click, a resent
-request -- is the same voter; after a counted vote a signed cookie keeps it
-for longer than the session. The address only feeds a rate limit, as a
+before the first vote by the browser's reader cookie, which the form's CSRF
+token is made for (``site_core.api.reader_form``), so every submission of
+that form -- a double click, a resent request -- is the same voter; after a
+counted vote a signed cookie keeps it for longer than the browser session. The address only feeds a rate limit, as a
 keyed hash (the raw address is never stored). ``request.remote_addr`` is the
 only address read; the core's ``TRUSTED_PROXY_COUNT`` (Werkzeug
 ``ProxyFix``) decides how much of ``X-Forwarded-For`` to believe.
@@ -17,11 +17,10 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app, session
 from itsdangerous import BadSignature
 
 from site_core import clock
-from site_core.api import (hash_address, increment, insert_once, read_cookie, serializer, set_cookie,
+from site_core.api import (hash_address, increment, insert_once, read_cookie, reader_key, serializer, set_cookie,
                            write_transaction)
 
 from . import polls as poll_states
@@ -60,29 +59,24 @@ def voter_from_cookie() -> str | None:
     return value if isinstance(value, str) and 16 <= len(value) <= 64 else None
 
 
-def voter_from_session() -> str | None:
-    """The voter fixed by the reader's session before their first vote, or None.
+def voter_from_reader() -> str | None:
+    """The voter fixed by the reader's cookie before their first vote, or None.
 
-    Flask-WTF keeps the random value behind every CSRF token it issues in
-    the session (one value per session), and a vote is only read once its
-    token matched that value. The voter id is a hash of it: the same for
-    every form this session was given, and the session's value itself is
-    never stored.
+    The core keeps one random value per browser behind every reader CSRF
+    token (its ``site_reader`` cookie), and a vote is only read once its
+    token matched that cookie. The voter id is a keyed hash of it: the same
+    for every form this browser was given; the value itself is never stored.
     """
-    value = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    if not isinstance(value, str) or not value:
-        return None
-    digest = hashlib.sha256(f"{SALT}:{value}".encode()).digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode()
+    return reader_key(SALT)
 
 
 def current_voter() -> str | None:
-    """This reader's voter id: their cookie's, else their session's; None if neither."""
-    return voter_from_cookie() or voter_from_session()
+    """This reader's voter id: their voter cookie's, else their reader cookie's; None if neither."""
+    return voter_from_cookie() or voter_from_reader()
 
 
 def new_voter() -> str:
-    """A voter id for a form posted without a session (only when CSRF checks are off)."""
+    """A voter id for a form posted without a reader cookie (only when CSRF checks are off)."""
     return secrets.token_urlsafe(18)
 
 

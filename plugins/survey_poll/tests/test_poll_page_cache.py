@@ -20,12 +20,17 @@ def test_each_reader_gets_their_own_token_and_votes_without_javascript_from_a_ke
     assert "<form" in widget_of(readers[2].get("/").get_data(as_text=True))
 
 
-def test_a_kept_page_sets_the_session_cookie_of_the_token_and_says_it_varies(site_app, poll):
+def test_a_kept_page_sets_the_reader_cookie_of_the_token_and_says_it_varies(site_app, poll):
     site_app.test_client().get("/")  # kept
-    response = site_app.test_client().get("/")
+    reader = site_app.test_client()
+    response = reader.get("/")
     assert page_cache.store(site_app).stats()["hits"] == 1
-    assert any(header.startswith("session=") for header in response.headers.getlist("Set-Cookie"))
+    cookies = response.headers.getlist("Set-Cookie")
+    assert [c.split("=")[0] for c in cookies if not c.startswith("visit_counter=")] == ["site_reader"]
+    assert "HttpOnly" in cookies[-1] and "SameSite=Lax" in cookies[-1] and "Expires" not in cookies[-1]
     assert "Cookie" in response.vary and response.headers["Cache-Control"] == "private, no-cache"
+    again = reader.get("/")  # a returning reader keeps their value: no cookie set again
+    assert not any(c.startswith("site_reader=") for c in again.headers.getlist("Set-Cookie"))
 
 
 def test_another_readers_token_is_refused(site_app, poll, kit):
