@@ -16,7 +16,7 @@ def test_the_page_carries_no_token_and_sets_no_session(site_client, site_app, po
     first = site_client.get("/")
     html = first.get_data(as_text=True)
     assert "csrf_token" not in html
-    assert not any(h.startswith("session=") for h in first.headers.getlist("Set-Cookie"))
+    assert not any(h.startswith(("session=", "site_reader=")) for h in first.headers.getlist("Set-Cookie"))
     widget = widget_of(html)
     assert kit.QUESTION in widget
     slot, = kit.Markup(widget).with_attr("data-poll-fragment")
@@ -88,4 +88,4 @@ def test_an_article_page_carries_no_token_either(site_client, site_app, poll, ma
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'data-widget="survey_poll"' in html
     assert "csrf_token" not in html and "data-poll-fragment" in html
-    assert not any(h.startswith("session=") for h in page.headers.getlist("Set-Cookie"))
+    assert not any(h.startswith(("session=", "site_reader=")) for h in page.headers.getlist("Set-Cookie"))
