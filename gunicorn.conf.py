@@ -16,6 +16,16 @@ environment variables below. See docs/deployment.md.
   ``SITE_THREADS`` clients stall on it at once. More than that is nginx's
   job (docs/deployment.md). The app itself runs one request at a time per
   worker (see ``post_worker_init``).
+- ``SITE_WORKER_CONNECTIONS``: connections a worker holds at once (default
+  2 × ``SITE_THREADS``); at most half of them wait idle between keep-alive
+  requests, the others are closed after their answer. A worker runs one
+  request at a time, so a worker that took most of the open keep-alive
+  connections would keep one core busy and leave the others idle: with
+  gunicorn's default (1,000) 32 keep-alive clients sometimes all landed on
+  one worker, at half the throughput (bench/README.md, "Issue 16"). The cap
+  spreads them over at least ``connections / SITE_WORKER_CONNECTIONS``
+  workers. Behind nginx (docs/deployment.md) each request comes on a
+  connection of its own and the cap never binds.
 - ``SITE_PRELOAD``: ``1`` (default) imports the app once in the master
   before forking (less memory, start-up errors stop the master at once);
   ``0`` imports it in every worker.
@@ -37,6 +47,7 @@ bind = os.environ.get("SITE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * _cpus() + 1)
 worker_class = "gthread"
 threads = int(os.environ.get("SITE_THREADS") or 8)
+worker_connections = int(os.environ.get("SITE_WORKER_CONNECTIONS") or 2 * threads)
 preload_app = os.environ.get("SITE_PRELOAD", "1") != "0"
 timeout = 30
 graceful_timeout = 20

@@ -138,7 +138,7 @@ def figures_reach(page: str, wanted: int, limit: float = 10) -> dict:
 # --- gunicorn.conf.py ------------------------------------------------------------------
 
 def load_config(monkeypatch, **environment) -> dict:
-    for key in ("WEB_CONCURRENCY", "SITE_PRELOAD", "SITE_BIND"):
+    for key in ("WEB_CONCURRENCY", "SITE_PRELOAD", "SITE_BIND", "SITE_THREADS", "SITE_WORKER_CONNECTIONS"):
         monkeypatch.delenv(key, raising=False)
     for key, value in environment.items():
         monkeypatch.setenv(key, value)
@@ -151,6 +151,16 @@ def test_the_gunicorn_config_sizes_workers_from_the_cpus_and_preloads(monkeypatc
     assert config["preload_app"] is True and config["bind"] == "127.0.0.1:8000"
     config = load_config(monkeypatch, WEB_CONCURRENCY="3", SITE_PRELOAD="0", SITE_BIND="unix:/tmp/site.sock")
     assert (config["workers"], config["preload_app"], config["bind"]) == (3, False, "unix:/tmp/site.sock")
+
+
+def test_a_worker_holds_at_most_twice_its_threads_in_connections(monkeypatch):
+    """One request at a time per worker: a worker must not take every keep-alive client while
+    the others idle (bench/README.md, "Issue 16")."""
+    config = load_config(monkeypatch)
+    assert (config["threads"], config["worker_connections"]) == (8, 16)
+    config = load_config(monkeypatch, SITE_THREADS="4")
+    assert config["worker_connections"] == 8
+    assert load_config(monkeypatch, SITE_WORKER_CONNECTIONS="100")["worker_connections"] == 100
 
 
 def fake_server(app, preload: bool):
