@@ -118,7 +118,7 @@ def check() -> None:
     if value is None:
         _refuse("The CSRF session token is missing.")
     issued, _, mac = sent.partition(".")
-    if not issued.isdigit() or len(issued) > 12 or not any(
+    if not (issued.isascii() and issued.isdigit() and len(issued) <= 12 and mac.isascii()) or not any(
             hmac.compare_digest(mac, _mac(key, value, issued)) for key in _keys()):
         _refuse("The CSRF token is invalid.")
     limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)

@@ -61,6 +61,8 @@ def test_a_token_is_refused_without_its_cookie_from_another_browser_or_altered(a
         "a later time on the same mac": (client, {"csrf_token": f"{int(issued) + 1}.{mac}"}),
         "a mac cut short": (client, {"csrf_token": f"{issued}.{mac[:-2]}"}),
         "not a token": (client, {"csrf_token": "x" * 40}),
+        "not ASCII": (client, {"csrf_token": f"{issued}.{mac[:-1]}é"}),
+        "digits of another script": (client, {"csrf_token": f"١٢٣.{mac}"}),
         "no cookie at all": (app.test_client(), {"csrf_token": token}),
     }
     for what, (browser, form) in refused.items():
