@@ -103,7 +103,9 @@ class KeptReader:
         error_class = self.dialect.loaded_dbapi.Error
         with self._lock:
             try:
-                cursor = self._cursor or self._open()
+                cursor = self._cursor if self._pid == os.getpid() else None
+                if cursor is None:
+                    cursor = self._open()
                 if self.dialect.name == "postgresql":
                     cursor.execute(READ, prepare=True)
                 else:
@@ -112,15 +114,12 @@ class KeptReader:
             except error_class as error:  # as SQLAlchemy would: wrapped, a broken connection dropped
                 if self._fairy is not None and self.dialect.is_disconnect(error, self._fairy.dbapi_connection,
                                                                           self._cursor):
-                    self._close_unlocked()
+                    self._drop()
                 raise sa.exc.DBAPIError.instance(READ, None, error, error_class, dialect=self.dialect) from error
         return row[0] if row else 0
 
     def _open(self):
-        if self._pid != os.getpid():  # forked: what the parent opened is the parent's
-            self._inherited.append(self._fairy)
-            self._fairy = self._cursor = None
-            self._pid = os.getpid()
+        self._drop()  # a parent's connection, if forked
         fairy = self.engine.raw_connection()
         fairy.detach()  # this process's own now: the pool neither counts nor resets it
         if self.dialect.name == "postgresql":
@@ -132,17 +131,17 @@ class KeptReader:
 
     def close(self) -> None:
         with self._lock:
-            self._close_unlocked()
+            self._drop()
 
-    def _close_unlocked(self) -> None:
-        if self._fairy is None:
-            return
-        if self._pid != os.getpid():
+    def _drop(self) -> None:
+        """Let go of the connection: closed if this process opened it, only forgotten if a parent did."""
+        if self._fairy is not None and self._pid != os.getpid():
             self._inherited.append(self._fairy)
-        else:
+        elif self._fairy is not None:
             with contextlib.suppress(Exception):
                 self._fairy.dbapi_connection.close()
         self._fairy = self._cursor = None
+        self._pid = os.getpid()
 
 
 def process_cache() -> "ProcessCache":

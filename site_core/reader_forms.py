@@ -6,8 +6,8 @@ session cookie signed and set beside the token: most of what a page served
 from memory still cost (``bench/README.md``, "Issue 16"). Here a browser
 gets one random value in a cookie (``site_reader``: ``HttpOnly``,
 ``SameSite=Lax``, ``__Host-`` when cookies are secure), set with the first
-page that draws such a form; a token is the time it was issued and a keyed
-hash (``SECRET_KEY``) of that value and that time. A ``POST`` to a view
+page that draws such a form; a token is the time it was issued and a
+signature (itsdangerous, ``SECRET_KEY``) of that value and that time. A ``POST`` to a view
 wrapped in :func:`protect` is accepted only when its token (the form's
 ``csrf_token`` field, or an ``X-CSRFToken`` header) was made for the
 cookie the request carries, is younger than ``WTF_CSRF_TIME_LIMIT``, and,
@@ -18,11 +18,9 @@ Refusals raise Flask-WTF's ``CSRFError`` (400), so the same handlers answer.
 """
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
-import hmac
 import logging
+import re
 import secrets
 import time
 from urllib.parse import urlsplit
@@ -30,38 +28,20 @@ from urllib.parse import urlsplit
 from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError
 
-from .readers import cookie_name, set_cookie
+from .readers import read_cookie, set_cookie, signer
 
 COOKIE = "site_reader"
 DRAWN = "site_core.reader_token_drawn"  # in ``g``: this request drew a token (see page_cache)
+VALUE = re.compile(r"[A-Za-z0-9_-]{24}\Z")  # secrets.token_urlsafe(18)
 _VALUE_KEY = "site_core.reader_value"  # in the WSGI environ: the value, None without one
 _NEW_KEY = "site_core.reader_value_new"  # ... and the one made by this request, for its cookie
-_PURPOSE = b"site_core.reader_forms"
-_KEYS_KEY = "site_core.reader_form_keys"
+_SALT = "site_core.reader_forms"
 log = logging.getLogger(__name__)
 
 
-def _keys() -> list[bytes]:
-    """The keys tokens are made with: ``SECRET_KEY`` first, then its fallbacks (checked only);
-    derived once per app and secret."""
-    config = current_app.config
-    secrets_ = (config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or ()))
-    derived = current_app.extensions.get(_KEYS_KEY)
-    if derived is None or derived[0] != secrets_:
-        derived = current_app.extensions[_KEYS_KEY] = (secrets_, [
-            hmac.new(s.encode() if isinstance(s, str) else bytes(s), _PURPOSE, hashlib.sha256).digest()
-            for s in secrets_])
-    return derived[1]
-
-
-def _mac(key: bytes, value: str, issued: str) -> str:
-    digest = hmac.new(key, f"{value}.{issued}".encode(), hashlib.sha256).digest()[:18]
-    return base64.urlsafe_b64encode(digest).decode()
-
-
 def _from_cookie() -> str | None:
-    raw = request.cookies.get(cookie_name(COOKIE))
-    return raw if raw and len(raw) == 24 and raw.isascii() and raw.replace("-", "").replace("_", "").isalnum() else None
+    raw = read_cookie(COOKIE)
+    return raw if raw is not None and VALUE.match(raw) else None
 
 
 def reader_value(create: bool = False) -> str | None:
@@ -91,8 +71,7 @@ def reader_key(purpose: str) -> str | None:
     value = reader_value()
     if value is None:
         return None
-    digest = hmac.new(_keys()[0], f"{purpose}:{value}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode()
+    return signer(f"{_SALT}.key.{purpose}").get_signature(value).decode("ascii")
 
 
 def token() -> str:
@@ -100,7 +79,8 @@ def token() -> str:
     ``per_reader`` part, or the page is never kept); sets the reader's cookie if new."""
     g.setdefault(DRAWN, True)
     issued = str(int(time.time()))  # real time, as Flask-WTF's tokens (not the site's clock)
-    return f"{issued}.{_mac(_keys()[0], reader_value(create=True), issued)}"
+    signature = signer(_SALT).get_signature(f"{reader_value(create=True)}.{issued}")
+    return f"{issued}.{signature.decode('ascii')}"
 
 
 def check() -> None:
@@ -117,9 +97,9 @@ def check() -> None:
     value = reader_value()
     if value is None:
         _refuse("The CSRF session token is missing.")
-    issued, _, mac = sent.partition(".")
-    if not (issued.isascii() and issued.isdigit() and len(issued) <= 12 and mac.isascii()) or not any(
-            hmac.compare_digest(mac, _mac(key, value, issued)) for key in _keys()):
+    issued, _, signature = sent.partition(".")
+    if not (issued.isascii() and issued.isdigit() and len(issued) <= 12
+            and signer(_SALT).verify_signature(f"{value}.{issued}", signature)):  # any key, fallbacks too
         _refuse("The CSRF token is invalid.")
     limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
     if limit is not None and int(issued) + limit < time.time():

@@ -31,8 +31,9 @@ def read_cookie(name: str, max_length: int = 200) -> str | None:
     return raw if raw and len(raw) <= max_length else None
 
 
-def set_cookie(response, name: str, value: str, max_age: int) -> None:
-    """Set a first-party cookie readers' scripts cannot read: path ``/``, ``HttpOnly``, ``SameSite=Lax``."""
+def set_cookie(response, name: str, value: str, max_age: int | None) -> None:
+    """Set a first-party cookie readers' scripts cannot read: path ``/``, ``HttpOnly``, ``SameSite=Lax``;
+    ``max_age`` None: until the browser closes."""
     response.set_cookie(cookie_name(name), value, max_age=max_age, path="/", secure=secure_cookies(),
                         httponly=True, samesite="Lax")
 

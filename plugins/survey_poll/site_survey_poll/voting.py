@@ -11,9 +11,7 @@ only address read; the core's ``TRUSTED_PROXY_COUNT`` (Werkzeug
 """
 from __future__ import annotations
 
-import base64
 import enum
-import hashlib
 import secrets
 
 import sqlalchemy as sa
