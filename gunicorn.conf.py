@@ -103,10 +103,13 @@ def post_worker_init(worker):
 
 
 def _one_request_at_a_time(app):
+    from site_core.content_version import stamp_arrival
+
     limit = getattr(app, "config", {}).get("MAX_CONTENT_LENGTH") or 1024 * 1024
     turn = threading.Lock()
 
     def application(environ, start_response):
+        stamp_arrival(environ)  # before the wait: requests that wait share the content version's reads
         declared = environ.get("CONTENT_LENGTH")
         if (declared or environ.get("HTTP_TRANSFER_ENCODING")) and int(declared or 0) <= limit:
             body = environ["wsgi.input"].read(limit + 1)

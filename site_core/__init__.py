@@ -38,7 +38,7 @@ def _build(config: Mapping | None, secret_required: bool) -> Flask:
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
     from .content import Sanitiser
-    from .content_version import READER_KEY, KeptReader, ProcessCache
+    from .content_version import READER_KEY, KeptReader, ProcessCache, arrivals_stamped
     from .db import configure_engine, db
 
     app = Flask(__name__, instance_path=os.environ.get("SITE_INSTANCE_PATH") or None,
@@ -71,6 +71,7 @@ def _build(config: Mapping | None, secret_required: bool) -> Flask:
     plugins.init_app(app)
     page_cache.init_app(app)
     _page_view_hook(app)
+    app.wsgi_app = arrivals_stamped(app.wsgi_app)
     return app
 
 

@@ -8,7 +8,10 @@ row, so a commit anywhere is seen everywhere at once.
 
 A request reads the version once (:func:`current`: one primary-key read on a
 driver connection the process keeps for it, outside the request's session) and
-:class:`ProcessCache` drops whatever it holds from an older version. Articles, the first pages of each listing, categories and
+:class:`ProcessCache` drops whatever it holds from an older version. Requests
+that wait in a busy process share reads: a read begun after a request
+arrived sees every commit that request could know of, so the request takes
+that read's answer instead of a round trip of its own. Articles, the first pages of each listing, categories and
 tags by slug and the menu are served from it: while nothing changes, the
 reader pages cost no query of their own.
 """
@@ -18,6 +21,7 @@ import contextlib
 import itertools
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -36,6 +40,24 @@ content_version = sa.Table(
 READ = "SELECT version FROM content_version WHERE id = 1"
 READ_IN_SESSION = sa.select(content_version.c.version).where(content_version.c.id == 1)
 ENVIRON_KEY = "site_core.content_version"
+ARRIVED = "site_core.arrived"
+"""WSGI environ key: ``time.monotonic()`` when the request reached the server (:func:`stamp_arrival`)."""
+
+
+def stamp_arrival(environ: dict) -> None:
+    """Note when a request arrived, unless a server in front did (gunicorn.conf.py does, before
+    the request waits for its worker's turn)."""
+    environ.setdefault(ARRIVED, time.monotonic())
+
+
+def arrivals_stamped(wsgi_app):
+    """The app's outermost WSGI layer: :func:`stamp_arrival`, then the app."""
+
+    def stamped(environ, start_response):
+        stamp_arrival(environ)
+        return wsgi_app(environ, start_response)
+
+    return stamped
 
 
 def current() -> int:
@@ -46,11 +68,11 @@ def current() -> int:
     """
     environ = request.environ if has_request_context() else {}
     if ENVIRON_KEY not in environ:
-        environ[ENVIRON_KEY] = read()
+        environ[ENVIRON_KEY] = read(since=environ.get(ARRIVED))
     return environ[ENVIRON_KEY]
 
 
-def read() -> int:
+def read(since: float | None = None) -> int:
     """The version now: as the session's transaction sees it if one has begun, else read on
     the process's own driver connection in autocommit (:class:`KeptReader`).
 
@@ -65,11 +87,7 @@ def read() -> int:
     """
     if db.session.registry.has() and db.session().in_transaction():
         return db.session.connection().execute(READ_IN_SESSION).scalar() or 0
-    return _read_now()
-
-
-def _read_now() -> int:
-    return current_app.extensions[READER_KEY].read()
+    return current_app.extensions[READER_KEY].read(since)
 
 
 READER_KEY = "site_core.version_reader"
@@ -96,12 +114,26 @@ class KeptReader:
         self.dialect = engine.dialect
         self._lock = threading.Lock()
         self._fairy = self._cursor = None
+        self._last: tuple[float, int] | None = None  # (when the last read began, what it read)
         self._pid = os.getpid()
         sa.event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
-    def read(self) -> int:
+    def read(self, since: float | None = None) -> int:
+        """The version now; or, when ``since`` (a ``time.monotonic()`` reading) is given, as a
+        read begun at or after ``since`` saw it, which may be another thread's.
+
+        A request that arrived at ``since`` and finds such a read (begun while it waited
+        for its turn) takes its answer: nothing committed before the request
+        arrived is missing from it, so the request is served as exactly as by a
+        read of its own, one round trip to the database cheaper.
+        """
+        if (shared := self._shared(since)) is not None:
+            return shared
         error_class = self.dialect.loaded_dbapi.Error
         with self._lock:
+            if (shared := self._shared(since)) is not None:  # read by another thread meanwhile
+                return shared
+            begun = time.monotonic()
             try:
                 cursor = self._cursor if self._pid == os.getpid() else None
                 if cursor is None:
@@ -116,7 +148,12 @@ class KeptReader:
                                                                           self._cursor):
                     self._drop()
                 raise sa.exc.DBAPIError.instance(READ, None, error, error_class, dialect=self.dialect) from error
-        return row[0] if row else 0
+            self._last = (begun, row[0] if row else 0)
+            return self._last[1]
+
+    def _shared(self, since: float | None) -> int | None:
+        last = self._last
+        return last[1] if since is not None and last is not None and last[0] >= since else None
 
     def _open(self):
         self._drop()  # a parent's connection, if forked

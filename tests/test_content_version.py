@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -98,6 +99,44 @@ def test_a_page_rendered_from_a_read_begun_before_an_edit_is_not_kept_as_the_edi
     assert edits and "Nội dung đã sửa." in page and "Nội dung ban đầu." not in page
 
 
+class CountingCursor:
+    """Stands in for the kept connection's cursor, counting the version reads sent on it."""
+
+    def __init__(self, cursor):
+        self.cursor, self.sent = cursor, 0
+
+    def execute(self, *args, **kwargs):
+        self.sent += 1
+        return self.cursor.execute(*args, **kwargs)
+
+    def fetchone(self):
+        return self.cursor.fetchone()
+
+
+def test_requests_that_waited_together_share_one_version_read_begun_after_they_arrived(
+        worker_and_editor, tmp_path):
+    """A busy worker: requests that arrived while another was served take the answer of a read
+    begun after they arrived, with no round trip of their own; one that arrives after an edit
+    reads again and shows it."""
+    from site_core.content_version import ARRIVED, READER_KEY
+
+    worker, editor = worker_and_editor
+    import_lines(editor, tmp_path, ARTICLE)
+    reader = worker.test_client()
+    kept = worker.extensions[READER_KEY]
+    arrived_together = time.monotonic()
+    first = reader.get(URL, environ_base={ARRIVED: arrived_together}).get_data(as_text=True)  # reads
+    kept._cursor = counting = CountingCursor(kept._cursor)
+    waited = reader.get(URL, environ_base={ARRIVED: arrived_together}).get_data(as_text=True)
+    assert waited == first and counting.sent == 0
+
+    import_lines(editor, tmp_path, {**ARTICLE, "body": "<p>Nội dung đã sửa.</p>", "slug": "hoi-nghi-tong-ket-nam-hoc"})
+    page = reader.get(URL).get_data(as_text=True)  # arrives after the edit: stamped as it comes in
+    assert "Nội dung đã sửa." in page and counting.sent == 1
+    late_but_early = reader.get(URL, environ_base={ARRIVED: time.monotonic() - 3600}).get_data(as_text=True)
+    assert late_but_early == page and counting.sent == 1  # a read begun after it arrived: shared
+
+
 def test_an_article_unpublished_or_deleted_elsewhere_is_gone_at_once(worker_and_editor, tmp_path):
     worker, editor = worker_and_editor
     import_lines(editor, tmp_path, ARTICLE, {**ARTICLE, "title": "Bài thứ hai"})
@@ -130,7 +169,8 @@ def test_while_nothing_changes_an_article_costs_no_query_but_the_versions(worker
     reader = worker.test_client()
     first = reader.get(URL).get_data(as_text=True)
     reads = []
-    monkeypatch.setattr(content_version, "read", lambda real=content_version.read: reads.append(real()) or reads[-1])
+    monkeypatch.setattr(content_version, "read",
+                        lambda since=None, real=content_version.read: reads.append(real(since)) or reads[-1])
     with statements_sent(worker) as sent:
         again = reader.get(URL).get_data(as_text=True)
     assert again == first  # tags, category, menu: the same page

@@ -168,6 +168,37 @@ def fake_server(app, preload: bool):
                                  cfg=types.SimpleNamespace(preload_app=preload))
 
 
+def test_a_request_is_stamped_on_arrival_before_it_waits_for_its_workers_turn(monkeypatch):
+    """The turn is one request at a time; the stamp lets requests that waited share the
+    content version's read (site_core.content_version.ARRIVED)."""
+    import threading
+
+    from site_core.content_version import ARRIVED
+
+    inside, release, seen = threading.Event(), threading.Event(), []
+
+    def app(environ, start_response):
+        seen.append(environ[ARRIVED])
+        inside.set()
+        release.wait(5)
+        return [b""]
+
+    worker = types.SimpleNamespace(wsgi=app)
+    monkeypatch.setattr("gc.freeze", lambda: None)
+    load_config(monkeypatch)["post_worker_init"](worker)
+    first = threading.Thread(target=worker.wsgi, args=({}, None))
+    first.start()
+    assert inside.wait(5)
+    second = threading.Thread(target=worker.wsgi, args=({}, None))
+    second.start()
+    time.sleep(0.05)  # the second request waits for the first's turn to end
+    while_waiting = time.monotonic()
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert len(seen) == 2 and seen[0] < seen[1] < while_waiting
+
+
 def test_a_preloaded_app_gives_each_forked_worker_fresh_database_connections(site_app, monkeypatch):
     from site_core.db import db
 
