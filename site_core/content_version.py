@@ -9,7 +9,7 @@ row, so a commit anywhere is seen everywhere at once.
 A request reads the version once (:func:`current`: one primary-key read on a
 driver connection the process keeps for it, outside the request's session) and
 :class:`ProcessCache` drops whatever it holds from an older version. Requests
-that wait in a busy process share reads: a read begun after a request
+that wait in a busy server share reads: a read begun after a request
 arrived sees every commit that request could know of, so the request takes
 that read's answer instead of a round trip of its own. Articles, the first pages of each listing, categories and
 tags by slug and the menu are served from it: while nothing changes, the
@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import mmap
 import os
+import struct
 import threading
 import time
 from collections import OrderedDict
@@ -93,6 +95,32 @@ def read(since: float | None = None) -> int:
 READER_KEY = "site_core.version_reader"
 
 
+class LatestRead:
+    """When the latest version read began and what it read, in memory shared by every process
+    forked after it was made (gunicorn's workers, when the master built the app).
+
+    Written and read without a lock (a worker killed mid-write must not stall
+    the others): each record carries a hash of itself, and one torn by two
+    writers at once does not match it and counts as no record.
+    """
+
+    _RECORD = struct.Struct("dqq")  # began (time.monotonic()), version, hash of the two
+
+    def __init__(self):
+        self._memory = mmap.mmap(-1, self._RECORD.size)  # anonymous and shared across fork
+        self.put(-1.0, 0)
+
+    def get(self) -> tuple[float, int] | None:
+        began, version, check = self._RECORD.unpack_from(self._memory)
+        return (began, version) if check == hash((began, version)) else None
+
+    def put(self, began: float, version: int) -> None:
+        """Record a read, unless one that began later is recorded already."""
+        latest = self.get()
+        if latest is None or began > latest[0]:
+            self._RECORD.pack_into(self._memory, 0, began, version, hash((began, version)))
+
+
 class KeptReader:
     """Reads the version on one driver connection per process, kept open and in autocommit.
 
@@ -114,13 +142,14 @@ class KeptReader:
         self.dialect = engine.dialect
         self._lock = threading.Lock()
         self._fairy = self._cursor = None
-        self._last: tuple[float, int] | None = None  # (when the last read began, what it read)
+        self._latest = LatestRead()  # this process's reads and, after a fork, its siblings'
         self._pid = os.getpid()
         sa.event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
     def read(self, since: float | None = None) -> int:
         """The version now; or, when ``since`` (a ``time.monotonic()`` reading) is given, as a
-        read begun at or after ``since`` saw it, which may be another thread's.
+        read begun at or after ``since`` saw it, which may be another thread's or another
+        worker's (:class:`LatestRead`).
 
         A request that arrived at ``since`` and finds such a read (begun while it waited
         for its turn) takes its answer: nothing committed before the request
@@ -148,12 +177,13 @@ class KeptReader:
                                                                           self._cursor):
                     self._drop()
                 raise sa.exc.DBAPIError.instance(READ, None, error, error_class, dialect=self.dialect) from error
-            self._last = (begun, row[0] if row else 0)
-            return self._last[1]
+            version = row[0] if row else 0
+            self._latest.put(begun, version)
+            return version
 
     def _shared(self, since: float | None) -> int | None:
-        last = self._last
-        return last[1] if since is not None and last is not None and last[0] >= since else None
+        latest = self._latest.get() if since is not None else None
+        return latest[1] if latest is not None and latest[0] >= since else None
 
     def _open(self):
         self._drop()  # a parent's connection, if forked

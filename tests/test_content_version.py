@@ -137,6 +137,53 @@ def test_requests_that_waited_together_share_one_version_read_begun_after_they_a
     assert late_but_early == page and counting.sent == 1  # a read begun after it arrived: shared
 
 
+def test_a_worker_takes_a_version_read_its_sibling_began_after_the_request_arrived(site_app_factory):
+    """gunicorn's workers, forked from one master, share their latest read: a request that
+    waited takes a sibling's answer if that read began after the request arrived; a sibling's
+    read begun before it never."""
+    import os
+
+    from site_core.content_version import READER_KEY
+
+    app = site_app_factory({"PLUGINS": {"enabled": []}})
+    kept = app.extensions[READER_KEY]
+    arrived, go = time.monotonic(), os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a worker whose request arrived at `arrived`, waiting while its sibling reads
+        code = 1
+        try:
+            os.read(go[0], 1)
+            with app.app_context():
+                kept._cursor = counting = CountingCursor(kept._cursor)  # the master's: never opened
+                shared = kept.read(since=arrived)
+                code = 0 if counting.sent == 0 and kept._fairy is None else 2
+                after = time.monotonic()
+                code = code or (0 if kept.read(since=after) == shared and kept._fairy is not None else 3)
+                db.engine.dispose()
+        finally:
+            os._exit(code)
+    with app.app_context():
+        kept.read(since=time.monotonic())  # the sibling's read, begun after the request arrived
+    os.write(go[1], b"1")
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_shared_read_torn_by_two_writers_counts_as_no_read():
+    from site_core.content_version import LatestRead
+
+    latest, other = LatestRead(), LatestRead()
+    latest.put(100.0, 7)
+    other.put(200.0, 8)
+    assert latest.get() == (100.0, 7)
+    latest._memory[:8] = other._memory[:8]  # one writer's time, the other's version
+    assert latest.get() is None
+    latest.put(150.0, 9)
+    assert latest.get() == (150.0, 9)
+    latest.put(120.0, 10)  # began before the one recorded: kept out
+    assert latest.get() == (150.0, 9)
+
+
 def test_an_article_unpublished_or_deleted_elsewhere_is_gone_at_once(worker_and_editor, tmp_path):
     worker, editor = worker_and_editor
     import_lines(editor, tmp_path, ARTICLE, {**ARTICLE, "title": "Bài thứ hai"})
