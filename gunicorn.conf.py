@@ -93,6 +93,9 @@ def post_worker_init(worker):
     before the app's turn, up to one byte more than ``MAX_CONTENT_LENGTH``,
     and handed on with its length, chunked or not, so the app answers 413
     beyond (Werkzeug would cut a chunked body at the limit without a word).
+    Each request is stamped on arrival, before it waits for its turn, so that
+    requests that waited share the content version's read
+    (``site_core.content_version.ARRIVED``).
     """
     worker.wsgi = _one_request_at_a_time(worker.wsgi)
     # What exists now (the app, its templates and modules: most of the heap) lives as long as the
@@ -109,7 +112,7 @@ def _one_request_at_a_time(app):
     turn = threading.Lock()
 
     def application(environ, start_response):
-        stamp_arrival(environ)  # before the wait: requests that wait share the content version's reads
+        stamp_arrival(environ)
         declared = environ.get("CONTENT_LENGTH")
         if (declared or environ.get("HTTP_TRANSFER_ENCODING")) and int(declared or 0) <= limit:
             body = environ["wsgi.input"].read(limit + 1)
