@@ -2,11 +2,16 @@
 
 Two gunicorn masters (two workers each) serve the same site; readers hit
 both; an edit committed to the database is shown by the next request to
-either, because every request reads the content version from the database.
+either, because every request reads the content version from the database
+(or takes a read that began after it arrived, which its worker or a sibling
+worker made while it waited).
 """
 from __future__ import annotations
 
+import concurrent.futures
 import importlib.util
+import threading
+import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -55,3 +60,38 @@ def test_an_edit_is_seen_at_once_through_two_servers_sharing_one_database(site_a
     finally:
         for server in servers:
             server.stop()
+
+
+def test_under_load_on_four_workers_no_request_sent_after_an_edit_shows_the_old_text(site_app_factory, make_article,
+                                                                                       tmp_path):
+    """Readers keep four workers busy, so requests wait and share the workers' version reads;
+    none sent after the edit committed may show the text before it."""
+    setup = site_app_factory({"PLUGINS": {}})
+    url = setup.config["SQLALCHEMY_DATABASE_URI"]
+    article = make_article(setup, title="Tin một", body="<p>bản-một</p>")
+    write_config(tmp_path / "site", {"SECRET_KEY": uuid.uuid4().hex * 2, "PLUGINS": {}, "SQLALCHEMY_DATABASE_URI": url})
+    server = Server(tmp_path / "site", tmp_path / "site.log", workers=4)
+    seen, committed, stop = [], [], threading.Event()
+
+    def reader(path):
+        while not stop.is_set():
+            sent = time.monotonic()
+            seen.append((sent, "Tin một" in read(server.url + path)))
+
+    try:
+        paths = [f"/bai-viet/{article.slug}", "/"] * 6
+        with concurrent.futures.ThreadPoolExecutor(len(paths)) as pool:
+            running = [pool.submit(reader, path) for path in paths]
+            time.sleep(1.0)
+            edit(setup, article.slug, title="Tin hai", body="<p>bản-hai</p>")
+            committed.append(time.monotonic())
+            time.sleep(1.0)
+            stop.set()
+            for done in running:
+                done.result()
+    finally:
+        server.stop()
+    before = [old for sent, old in seen if sent < committed[0]]
+    after = [old for sent, old in seen if sent > committed[0]]
+    assert any(before) and len(after) > 20  # the load ran on both sides of the edit
+    assert not any(after)
