@@ -34,7 +34,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 def _build(config: Mapping | None, secret_required: bool) -> Flask:
     from . import (cli, config as site_config, feeds, menu, migrations, operations, page_cache, plugins, privacy,
-                   reader_forms, routing, security, sitemap, views)
+                   reader_forms, routing, security, sessions, sitemap, views)
     from .articles import Article  # noqa: F401  (registers the models)
     from .cache import cache
     from .content import Sanitiser
@@ -54,6 +54,7 @@ def _build(config: Mapping | None, secret_required: bool) -> Flask:
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         app.extensions[READER_KEY] = KeptReader(db.engine)
     migrations.init_app(app)  # `flask db ...`; init-db upgrades through it
+    sessions.init_app(app)
     csrf.init_app(app)
     reader_forms.init_app(app)
     cache.init_app(app)

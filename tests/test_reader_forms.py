@@ -51,6 +51,21 @@ def test_a_reader_posts_with_the_token_of_their_cookie_and_no_session_is_made(ap
     assert again.status_code == 200 and again.get_json() == answer.get_json()  # one browser, one key
 
 
+def test_a_request_without_a_session_cookie_builds_no_session_signer_and_a_session_still_works(app, monkeypatch):
+    from flask import session
+
+    app.add_url_rule("/seen", "seen", lambda: session.get("seen", "no"))
+    interface = app.session_interface
+    built = []
+    real = interface.get_signing_serializer
+    monkeypatch.setattr(interface, "get_signing_serializer", lambda a: built.append(1) or real(a))
+    client = app.test_client()
+    assert client.get("/form").status_code == 200 and built == []  # a reader: nothing signed or read
+    with client.session_transaction() as saved:
+        saved["seen"] = "yes"
+    assert client.get("/seen").get_data(as_text=True) == "yes" and built
+
+
 def test_a_token_is_refused_without_its_cookie_from_another_browser_or_altered(app):
     client, token, _ = new_reader(app)
     other, other_token, _ = new_reader(app)
