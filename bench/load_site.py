@@ -16,12 +16,13 @@ site and the bare render in alternating rounds (site, bare, site, bare):
 
 It prints, per page and mix: requests per second, p50 and p99, the server's
 CPU per page (gunicorn's master and workers, from /proc), and round by round
-the ratio to the bare render's throughput and of the p99s; the p99 of all
-rounds' requests pooled, and its ratio; at the end the Markdown table kept in
-``bench/README.md`` and each server's workers' peak RSS. Issue 16's target:
-ratio >= 0.70 on every page and mix, p99 ratio <= 1.5 (pooled: which worker
-wrk's keep-alive connections land on is luck of the round, and sets a
-round's p99, for the bare render as for the site).
+the ratio to the bare render's throughput and of the p99s; both pooled over
+the rounds (the mean throughputs' ratio, the p99 of all rounds' requests);
+at the end the Markdown table kept in ``bench/README.md`` and each server's
+workers' peak RSS. Issue 16's target: ratio >= 0.70 on every page and mix,
+p99 ratio <= 1.5, pooled: which workers wrk's keep-alive connections land
+on is luck of the round, and so is a stall of a shared host; both move a
+round's figures, for the bare render as for the site.
 
 ``--page-cache`` puts nginx with ``docs/nginx/page-cache.conf`` in front of
 the site (the counter in beacon mode, the poll in shared-cache mode, as
@@ -117,8 +118,8 @@ def rounds(args, page: str, mix: str, site: Target, bare: Target, runs, prefix: 
                   f"  p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  CPU {result['cpu_ms']:5.2f} ms/page"
                   + (f"  {errors} ERRORS" if errors else ""), flush=True)
     figures = compare(measured["site"], measured["bare"])
-    print(f"  {page:<8} {mix:<3} ratio {figures['ratio']}, p99 ratio {figures['pooled_p99_ratio']} pooled "
-          f"({figures['p99_ratio']} by round)\n", flush=True)
+    print(f"  {page:<8} {mix:<3} ratio {figures['pooled_ratio']} pooled ({figures['ratio']} by round), "
+          f"p99 ratio {figures['pooled_p99_ratio']} pooled ({figures['p99_ratio']} by round)\n", flush=True)
     return {"page": page, "mix": mix, "figures": figures, "rounds": measured}
 
 

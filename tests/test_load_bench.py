@@ -40,6 +40,7 @@ def test_each_site_round_is_compared_with_the_bare_round_beside_it():
     bare = [result(1600, 25), result(2000, 60)]
     figures = load_wrk.compare(site, bare)
     assert figures["ratio"] == "0.25"  # 400/1600 and 500/2000, not 400/2000
+    assert figures["pooled_ratio"] == "0.25"  # 900 / 3600
     assert figures["p99_ratio"] == "1.5–4.0"
     assert figures["rps"] == "400–500" and figures["bare_rps"] == "1,600–2,000"
 
@@ -56,6 +57,12 @@ def test_the_pooled_p99_weighs_each_round_by_its_requests():
     assert figures["p99_ratio"] == "0.8–7.0" and float(figures["pooled_p99_ratio"]) < 1.0
 
 
+def test_one_slow_round_weighs_its_share_in_the_pooled_ratio():
+    figures = load_wrk.compare([result(1600, 80), result(1100, 80), result(1650, 80)],
+                               [result(1700, 80), result(1700, 80), result(1700, 80)])
+    assert figures["ratio"] == "0.65–0.97" and figures["pooled_ratio"] == "0.85"  # 4,350 / 5,100
+
+
 def test_rounds_must_pair_up():
     with pytest.raises(ValueError):
         load_wrk.compare([result(400, 100)], [result(1600, 25), result(2000, 60)])
@@ -66,4 +73,4 @@ def test_the_table_has_a_line_per_page_mix_and_database_under_its_header():
            "figures": load_wrk.compare([result(700, 30, 2.5)], [result(1000, 20, 1.0)])}
     header, rule, line = load_wrk.markdown([row]).splitlines()
     assert header.count("|") == rule.count("|") == line.count("|")
-    assert line.startswith("| home | new | PostgreSQL | **0.70** | **1.5×** (1.5×) | 2.50 ms (1.00) | 700 (1,000) |")
+    assert line.startswith("| home | new | PostgreSQL | **0.70** (0.70) | **1.5×** (1.5×) | 2.50 ms (1.00) | 700 (1,000) |")
