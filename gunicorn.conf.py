@@ -93,9 +93,10 @@ def post_worker_init(worker):
     before the app's turn, up to one byte more than ``MAX_CONTENT_LENGTH``,
     and handed on with its length, chunked or not, so the app answers 413
     beyond (Werkzeug would cut a chunked body at the limit without a word).
-    Each request is stamped on arrival, before it waits for its turn, so that
-    requests that waited share the content version's read
-    (``site_core.content_version.ARRIVED``).
+    Each request is stamped on arrival and a reader page's content version
+    read before it waits for its turn: the round trip to the database
+    overlaps the requests before it, and one read serves every request that
+    arrived before it began (``site_core.content_version.read_ahead``).
     """
     worker.wsgi = _one_request_at_a_time(worker.wsgi)
     # What exists now (the app, its templates and modules: most of the heap) lives as long as the
@@ -106,13 +107,14 @@ def post_worker_init(worker):
 
 
 def _one_request_at_a_time(app):
-    from site_core.content_version import stamp_arrival
+    from site_core.content_version import read_ahead, stamp_arrival
 
     limit = getattr(app, "config", {}).get("MAX_CONTENT_LENGTH") or 1024 * 1024
     turn = threading.Lock()
 
     def application(environ, start_response):
         stamp_arrival(environ)
+        read_ahead(app, environ)
         declared = environ.get("CONTENT_LENGTH")
         if (declared or environ.get("HTTP_TRANSFER_ENCODING")) and int(declared or 0) <= limit:
             body = environ["wsgi.input"].read(limit + 1)

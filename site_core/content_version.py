@@ -52,6 +52,23 @@ def stamp_arrival(environ: dict) -> None:
     environ.setdefault(ARRIVED, time.monotonic())
 
 
+def read_ahead(app, environ: dict) -> None:
+    """Read the version for a ``GET`` or ``HEAD`` before the request waits for its worker's turn
+    (gunicorn.conf.py), so that the round trip to the database overlaps the requests before it
+    instead of holding the turn. The read serves every request that arrived before it began.
+    Best effort: after an error the request reads for itself and shows that error as any other.
+    """
+    reader = getattr(app, "extensions", {}).get(READER_KEY)
+    if reader is None or environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or ENVIRON_KEY in environ:
+        return
+    static = getattr(app, "static_url_path", None)
+    if static and environ.get("PATH_INFO", "").startswith(f"{static}/"):
+        return
+    stamp_arrival(environ)
+    with contextlib.suppress(Exception):
+        environ[ENVIRON_KEY] = reader.read(since=environ[ARRIVED])
+
+
 def arrivals_stamped(wsgi_app):
     """The app's outermost WSGI layer: :func:`stamp_arrival`, then the app."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import http.cookiejar
+import io
 import json
 import os
 import runpy
@@ -197,6 +198,46 @@ def test_a_request_is_stamped_on_arrival_before_it_waits_for_its_workers_turn(mo
     first.join(5)
     second.join(5)
     assert len(seen) == 2 and seen[0] < seen[1] < while_waiting
+
+
+def test_a_reader_pages_content_version_is_read_while_it_waits_for_its_turn(site_app, monkeypatch):
+    """The round trip to the database happens while the request waits, not in its turn; a POST
+    and a static file are left to the app."""
+    import threading
+
+    from site_core.content_version import ENVIRON_KEY, READER_KEY
+
+    inside, release = threading.Event(), threading.Event()
+
+    class Busy:  # the site, busy with a first request until released
+        extensions, static_url_path = site_app.extensions, site_app.static_url_path
+
+        def __call__(self, environ, start_response):
+            inside.set()
+            release.wait(5)
+            return [b""]
+
+    monkeypatch.setattr("gc.freeze", lambda: None)
+    worker = types.SimpleNamespace(wsgi=Busy())
+    load_config(monkeypatch)["post_worker_init"](worker)
+    first = threading.Thread(target=worker.wsgi, args=({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, None))
+    first.start()
+    assert inside.wait(5)
+    waiting = [{"REQUEST_METHOD": method, "PATH_INFO": path, "CONTENT_LENGTH": "0", "wsgi.input": io.BytesIO()}
+               for method, path in [("GET", "/"), ("POST", "/"), ("GET", "/static/site.css")]]
+    others = [threading.Thread(target=worker.wsgi, args=(environ, None)) for environ in waiting]
+    for thread in others:
+        thread.start()
+    deadline = time.monotonic() + 5
+    while ENVIRON_KEY not in waiting[0] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    read_while_waiting = ENVIRON_KEY in waiting[0]
+    release.set()
+    for thread in [first, *others]:
+        thread.join(5)
+    with site_app.app_context():
+        assert read_while_waiting and waiting[0][ENVIRON_KEY] == site_app.extensions[READER_KEY].read()
+    assert ENVIRON_KEY not in waiting[1] and ENVIRON_KEY not in waiting[2]
 
 
 def test_a_preloaded_app_gives_each_forked_worker_fresh_database_connections(site_app, monkeypatch):
