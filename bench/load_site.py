@@ -19,7 +19,8 @@ CPU per page (gunicorn's master and workers, from /proc), and round by round
 the ratio to the bare render's throughput and of the p99s; both pooled over
 the rounds (the mean throughputs' ratio, the p99 of all rounds' requests);
 at the end the Markdown table kept in ``bench/README.md`` and each server's
-workers' peak RSS. Issue 16's target: ratio >= 0.70 on every page and mix,
+workers' peak RSS, and the site's kept pages (pages and bytes, the largest
+a worker reports on ``/-/health``, beside ``PAGE_CACHE_BYTES``). Issue 16's target: ratio >= 0.70 on every page and mix,
 p99 ratio <= 1.5, pooled: which workers wrk's keep-alive connections land
 on is luck of the round, and so is a stall of a shared host; both move a
 round's figures, for the bare render as for the site.
@@ -86,6 +87,14 @@ def check(site_url: str, bare_url: str, path: str, page_cache: bool) -> list[str
     if page_cache and fetch(site_url + path)[1].get("X-Cache-Status") != "HIT":
         raise SystemExit(f"nginx did not serve {path} from its cache")
     return sorted(set(re.findall(r'data-widget="([a-z_]+)"', html)))
+
+
+def kept_pages(site_url: str, answers: int = 40) -> dict:
+    """The page cache's size as the workers report it on /-/health (each answer is one worker's)."""
+    seen = [json.loads(fetch(site_url + "/-/health")[0])["page_cache"] or {} for _ in range(answers)]
+    return {"limit": max((kept.get("limit", 0) for kept in seen), default=0),
+            "bytes": max((kept.get("bytes", 0) for kept in seen), default=0),
+            "pages": max((kept.get("pages", 0) for kept in seen), default=0)}
 
 
 class Target:
@@ -163,6 +172,7 @@ def run_database(kind: str, args, server_cpus: list[str], wrk_cpus: list[str]) -
                     results.append({"database": kind, "widgets": widgets, **rounds(
                         args, page, mix, site_target, bare_target, runs, wrk_cpus)})
             memory = {name: server.peak_rss_mb() for name, server in (("site", site), ("bare", bare))}
+            kept = kept_pages(site.url)
             workers = {"site": site.workers(), "bare": bare.workers()}
         finally:
             for server in reversed(started):
@@ -170,7 +180,9 @@ def run_database(kind: str, args, server_cpus: list[str], wrk_cpus: list[str]) -
     for name, peaks in memory.items():
         print(f"  {kind} {name}: {workers[name]} workers, peak RSS {max(peaks):.0f} MB each at most, "
               f"{sum(peaks):.0f} MB in all", flush=True)
-    return {"database": kind, "workers": workers, "peak_rss_mb": memory, "results": results}
+    print(f"  {kind} site's kept pages: at most {kept['pages']} pages, {kept['bytes'] / 1024:.0f} KiB in a worker "
+          f"(limit {kept['limit'] / 2**20:.0f} MiB per worker)", flush=True)
+    return {"database": kind, "workers": workers, "peak_rss_mb": memory, "kept_pages": kept, "results": results}
 
 
 def plugin_setting(text: str) -> tuple:
