@@ -1,4 +1,4 @@
-"""``flask`` commands of the core: init-db, load-demo, import-articles, search, plugins.
+"""``flask`` commands of the core: init-db, load-demo, import-articles, resanitise, search, plugins.
 
 Under the ``flask`` command a configuration error is one line on stderr and
 exit status 2 (the traceback only with ``flask --debug``). Only ``flask run``
@@ -117,6 +117,24 @@ def load_demo_command():
         click.echo(f"{plugin.name}: {summary or 'done'}")
 
 
+@click.command("resanitise")
+@click.option("--dry-run", is_flag=True, help="Only list the bodies that would change.")
+@with_appcontext
+def resanitise_command(dry_run):
+    """Clean every stored article and page body again with today's allow-list.
+
+    Run it after narrowing what bodies may hold (IMAGE_HOSTS, the sanitiser):
+    bodies stored before still hold what is no longer allowed.
+    """
+    from .resanitise import resanitise
+
+    report = resanitise(dry_run=dry_run)
+    for name in report.changed:
+        click.echo(("would change: " if dry_run else "cleaned: ") + name)
+    click.echo(f"{report.checked} bodies checked, {len(report.changed)} "
+               f"{'would change' if dry_run else 'changed'}.")
+
+
 @click.group("search")
 def search_command():
     """The search index."""
@@ -197,5 +215,5 @@ def disable_command(name):
 
 def init_app(app: Flask) -> None:
     for command in (init_db_command, import_articles_command, delete_article_command,
-                    load_demo_command, search_command, plugins_command):
+                    load_demo_command, resanitise_command, search_command, plugins_command):
         app.cli.add_command(command)

@@ -73,7 +73,10 @@ class Sanitiser:
         self._cleaner.clean('<figure class="align-left"><img src="/a.png" width="1"></figure>')
 
     def clean(self, html: str) -> str:
-        return self._cleaner.clean(html or "")
+        # Twice, so that cleaning a clean body gives it back unchanged: where the
+        # filter drops an attribute, nh3 may put the one it sets (``loading``) in
+        # its place, and the next cleaning would move it to the end.
+        return self._cleaner.clean(self._cleaner.clean(html or ""))
 
     def _filter_attribute(self, tag: str, attribute: str, value: str):
         if tag == "img" and attribute in ("width", "height"):

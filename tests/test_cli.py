@@ -20,7 +20,7 @@ def test_init_db_is_safe_to_run_twice(site_app):
 
 def test_every_command_is_registered_on_the_app(site_app):
     result = site_app.test_cli_runner().invoke(args=["--help"])
-    for name in ("init-db", "load-demo", "import-articles", "delete-article", "plugins"):
+    for name in ("init-db", "load-demo", "import-articles", "delete-article", "resanitise", "search", "plugins"):
         assert name in result.output
 
 
