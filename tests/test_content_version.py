@@ -169,6 +169,26 @@ def test_a_worker_takes_a_version_read_its_sibling_began_after_the_request_arriv
     assert os.waitstatus_to_exitcode(status) == 0
 
 
+def test_a_read_ahead_that_fails_leaves_the_request_to_read_for_itself(site_app, make_article, monkeypatch):
+    """The database gone for a moment while a request waits its turn: no error there, and the
+    request reads the version in its turn as any other."""
+    from site_core.content_version import ENVIRON_KEY, READ, READER_KEY, read_ahead
+
+    article = make_article(site_app, title="Tin đọc trước")
+    reader = site_app.extensions[READER_KEY]
+
+    def gone(since=None):
+        raise sa.exc.OperationalError(READ, {}, ConnectionError("server closed the connection"))
+
+    monkeypatch.setattr(reader, "read", gone)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": f"/bai-viet/{article.slug}"}
+    read_ahead(site_app, environ)
+    assert ENVIRON_KEY not in environ
+    monkeypatch.undo()
+    page = site_app.test_client().get(f"/bai-viet/{article.slug}", environ_base=environ)
+    assert page.status_code == 200 and "Tin đọc trước" in page.text
+
+
 def test_a_shared_read_torn_by_two_writers_counts_as_no_read():
     from site_core.content_version import LatestRead
 
