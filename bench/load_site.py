@@ -20,10 +20,11 @@ the ratio to the bare render's throughput and of the p99s; both pooled over
 the rounds (the mean throughputs' ratio, the p99 of all rounds' requests);
 at the end the Markdown table kept in ``bench/README.md`` and each server's
 workers' peak RSS, and the site's kept pages (pages and bytes, the largest
-a worker reports on ``/-/health``, beside ``PAGE_CACHE_BYTES``). Issue 16's target: ratio >= 0.70 on every page and mix,
-p99 ratio <= 1.5, pooled: which workers wrk's keep-alive connections land
-on is luck of the round, and so is a stall of a shared host; both move a
-round's figures, for the bare render as for the site.
+a worker reports on ``/-/health``, beside ``PAGE_CACHE_BYTES``). Issue 16's
+target: ratio >= 0.70 on every page and mix, p99 ratio <= 1.5, pooled:
+which workers wrk's keep-alive connections land on is luck of the round,
+and so is a stall of a shared host; both move a round's figures, for the
+bare render as for the site.
 
 ``--page-cache`` puts nginx with ``docs/nginx/page-cache.conf`` in front of
 the site (the counter in beacon mode, the poll in shared-cache mode, as
@@ -92,9 +93,7 @@ def check(site_url: str, bare_url: str, path: str, page_cache: bool) -> list[str
 def kept_pages(site_url: str, answers: int = 40) -> dict:
     """The page cache's size as the workers report it on /-/health (each answer is one worker's)."""
     seen = [json.loads(fetch(site_url + "/-/health")[0])["page_cache"] or {} for _ in range(answers)]
-    return {"limit": max((kept.get("limit", 0) for kept in seen), default=0),
-            "bytes": max((kept.get("bytes", 0) for kept in seen), default=0),
-            "pages": max((kept.get("pages", 0) for kept in seen), default=0)}
+    return {key: max(kept.get(key, 0) for kept in seen) for key in ("limit", "bytes", "pages")}
 
 
 class Target:

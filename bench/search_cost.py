@@ -70,8 +70,7 @@ def build(url: str, corpus: Path):
             "author": "", "author_title": "", "status": "published", "category_id": category[r["category"]],
             "published_at": dt.datetime.fromisoformat(r["published_at"]), "updated_at": now} for r in records])
         rows = db.session.execute(sa.select(Article.id, Article.title, Article.summary, Article.body_html)).all()
-        search_index.index_many(db.session.connection(),
-                                ((a.id, a.title, f"{a.summary} {plain_text(a.body_html)}") for a in rows))
+        search_index.index_many(db.session.connection(), rows)
         db.session.commit()
         if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load (VACUUM also
             # moves the GIN indexes' pending entries into the index, whose costs the planner then sees)

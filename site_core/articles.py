@@ -303,7 +303,7 @@ def save_article(data: ArticleInput, existing: Article | None = None) -> tuple[A
     names = {name_key(t): normalise_name(t) for t in reversed(data.tags) if t.strip()}  # the first spelling
     article.tags = [get_or_create(Tag, name) for name in reversed(names.values())]
     db.session.flush()
-    search_index.index(db.session.connection(), article.id, article.title, f"{article.summary} {article.text}")
+    search_index.index(db.session.connection(), article)
     if article.is_public and not was_public:
         return article, "published"
     if was_public and not article.is_public:

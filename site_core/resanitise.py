@@ -78,5 +78,5 @@ def _clean_again(row: Article | StaticPage) -> bool:
         thumbnail = first_image(body)  # cleaning only removes: None if it no longer fits its column
         row.thumbnail = thumbnail if thumbnail and len(thumbnail) <= Article.thumbnail.type.length else None
         db.session.flush()
-        search_index.index(db.session.connection(), row.id, row.title, f"{row.summary} {row.text}")
+        search_index.index(db.session.connection(), row)
     return True

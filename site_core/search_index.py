@@ -70,20 +70,21 @@ def rebuild(connection, batch: int = 1000) -> int:
     indexed = 0
     for rows in connection.execute(sa.text("SELECT id, title, summary, body_html FROM articles ORDER BY id"),
                                    execution_options={"yield_per": batch}).partitions():
-        index_many(connection, ((a.id, a.title, f"{a.summary} {plain_text(a.body_html)}") for a in rows))
+        index_many(connection, rows)
         indexed += len(rows)
     return indexed
 
 
-def index(connection, article_id: int, title: str, text: str) -> None:
+def index(connection, article) -> None:
     """(Re)index one article: its title, and its text (summary and body)."""
-    index_many(connection, [(article_id, title, text)])
+    index_many(connection, [article])
 
 
 def index_many(connection, articles) -> None:
-    """(Re)index many articles at once, given as (id, title, text)."""
-    rows = [{"id": id_, "title": " ".join(terms(title)), "body": " ".join(terms(text))}
-            for id_, title, text in articles]
+    """(Re)index many articles at once: anything with ``id``, ``title``, ``summary`` and
+    ``body_html`` (an :class:`~site_core.articles.Article`, or a row of those columns)."""
+    rows = [{"id": a.id, "title": " ".join(terms(a.title)),
+             "body": " ".join(terms(f"{a.summary} {plain_text(a.body_html)}"))} for a in articles]
     if not rows:
         return
     statements = STATEMENTS[connection.dialect.name]
